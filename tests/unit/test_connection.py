@@ -1,0 +1,60 @@
+import time
+
+import pytest
+
+from tui.core import connection
+from tui.core.connection import AddressError, ConnectError, parse_address, resolve_address
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("auto", "auto", None),
+        ("127.0.0.1:6379", "gcs", "127.0.0.1:6379"),
+        ("head-node:6380", "gcs", "head-node:6380"),
+        ("http://10.0.0.5:8265", "dashboard", "http://10.0.0.5:8265"),
+        ("http://localhost", "dashboard", "http://localhost:8265"),
+        ("https://ray.example.org:443", "dashboard", "https://ray.example.org:443"),
+    ],
+)
+def test_parse_accepts_what_ray_accepts(text: str, kind: str, value: str | None) -> None:
+    address = parse_address(text)
+    assert (address.kind, address.value) == (kind, value)
+
+
+@pytest.mark.parametrize(
+    "text", ["nohost", "host:", ":6379", "host:abc", "host:70000", "ftp://x:1", "ray://h:10001",
+             "http://:8265"]
+)
+def test_parse_rejects_malformed_addresses(text: str) -> None:
+    with pytest.raises(AddressError, match="address"):
+        parse_address(text)
+
+
+def test_flag_beats_environment_beats_local() -> None:
+    env = {"RAY_ADDRESS": "10.1.1.1:6379"}
+    assert resolve_address("127.0.0.1:7000", env).value == "127.0.0.1:7000"
+    from_env = resolve_address(None, env)
+    assert (from_env.value, from_env.source) == ("10.1.1.1:6379", "RAY_ADDRESS")
+    assert resolve_address(None, {}).kind == "local"
+    assert resolve_address("  ", {}).kind == "local"
+
+
+def test_token_sources_in_order(tmp_path, monkeypatch) -> None:
+    token_file = tmp_path / "tok"
+    token_file.write_text("from-file\n")
+    assert connection.read_auth_token({"RAY_AUTH_TOKEN": "from-env",
+                                       "RAY_AUTH_TOKEN_PATH": str(token_file)}) == "from-env"
+    assert connection.read_auth_token({"RAY_AUTH_TOKEN_PATH": str(token_file)}) == "from-file"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert connection.read_auth_token({}) is None
+    assert connection.auth_headers("abc") == {"Authorization": "Bearer abc"}
+    assert connection.auth_headers(None) == {}
+
+
+def test_refused_port_fails_fast_with_the_address_named() -> None:
+    port = connection.free_port()  # bound then released: nothing listens there
+    start = time.monotonic()
+    with pytest.raises(ConnectError, match=f"127.0.0.1:{port}"):
+        connection.check_reachable("127.0.0.1", port, f"127.0.0.1:{port}")
+    assert time.monotonic() - start < 5

@@ -1,0 +1,71 @@
+"""`raytui` command line: the monitor by default, and headless subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from tui.commands import CommandGroups, OneLineParser, UsageError, add_address_argument
+
+# Each module adds its own subcommands (see tui/commands/__init__.py).
+COMMAND_MODULES = (
+    "tui.commands.run",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="raytui",
+        description="A terminal monitor for Ray clusters. With no command, opens the monitor.",
+    )
+    add_address_argument(parser)
+    parser.add_argument("--num-cpus", type=int, default=None,
+                        help="CPUs of the embedded local cluster (default: all)")
+    parser.add_argument("--interval", type=float, default=1.0,
+                        help="seconds between polls (default %(default)s)")
+    top = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    run_parser = top.add_parser("run", help="run a tutorial workload and print its results")
+    run = run_parser.add_subparsers(dest="workload", metavar="WORKLOAD", required=True,
+                                    parser_class=OneLineParser)
+    groups = CommandGroups(top=top, run=run)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(groups)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from tui.core.connection import AddressError, ConnectError
+
+    try:
+        args = build_parser().parse_args(argv)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            from tui.app import run_app
+
+            return run_app(args)
+        return int(handler(args))
+    except (UsageError, AddressError) as err:
+        print(f"raytui: {err}" if not str(err).startswith("raytui") else str(err),
+              file=sys.stderr)
+        return 2
+    except ConnectError as err:
+        print(f"raytui: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("raytui: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as err:  # a bug, not a user error: one line unless asked for more
+        if os.environ.get("RAYTUI_DEBUG"):
+            raise
+        print(f"raytui: error: {type(err).__name__}: {err} (set RAYTUI_DEBUG=1 for a traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Subcommands of `raytui`, one module per group; `tui.cli` wires them together.
+
+A command module exposes `register(groups)`, adds its parsers, and sets
+`handler=<function(args) -> exit code>` on each. Errors a user can cause are raised
+as `UsageError` (exit 2) or `ConnectError`/`AddressError` and printed by `tui.cli`
+as one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.core.connection import RayConnection
+
+
+class UsageError(Exception):
+    """A bad flag or value: printed as one line, exit code 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports errors as one line (no usage dump) with exit code 2."""
+
+    def error(self, message: str) -> Any:  # argparse declares NoReturn
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+@dataclass
+class CommandGroups:
+    """Where command modules attach their parsers."""
+
+    top: Any  # argparse._SubParsersAction for `raytui <cmd>`
+    run: Any  # argparse._SubParsersAction for `raytui run <workload>`
+
+
+def add_address_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--address",
+        default=None,
+        help="Ray cluster: auto, host:port (GCS) or http://host:8265 (dashboard); "
+        "default $RAY_ADDRESS, else start a local cluster",
+    )
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+@contextmanager
+def connected(address_flag: str | None, num_cpus: int | None = None) -> Iterator[RayConnection]:
+    """Resolve the address, connect, and always release what was started."""
+    from tui.core.connection import RayConnection, resolve_address
+
+    connection = RayConnection(resolve_address(address_flag), num_cpus=num_cpus)
+    try:
+        yield connection.connect()
+    finally:
+        connection.close()

@@ -1,0 +1,314 @@
+"""Connecting to Ray: the one place that knows about addresses and tokens.
+
+Resolution order: the `--address` flag, else `RAY_ADDRESS`, else an embedded local
+cluster. Accepted forms are those Ray accepts: `auto`, `host:port` (the GCS) and
+`http(s)://host:port` (the dashboard). Errors a user can cause become
+`ConnectError`/`AddressError` with a one-line message, never a hang.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+DEFAULT_DASHBOARD_PORT = 8265
+REACH_TIMEOUT_S = 3.0
+
+AddressKind = Literal["local", "auto", "gcs", "dashboard"]
+
+
+class AddressError(ValueError):
+    """A malformed address (a usage error)."""
+
+
+class ConnectError(RuntimeError):
+    """The address is well formed but no Ray cluster answers there."""
+
+
+@dataclass(frozen=True)
+class ClusterAddress:
+    kind: AddressKind
+    value: str | None = None  # "host:port" for gcs, a URL for dashboard, None otherwise
+    source: str = "default"  # "flag", "RAY_ADDRESS" or "default": named in error messages
+
+    def describe(self) -> str:
+        if self.kind == "local":
+            return "embedded local cluster"
+        return f"{self.value} (from {self.source})" if self.source != "flag" else str(self.value)
+
+
+def resolve_address(flag: str | None, environ: Mapping[str, str] | None = None) -> ClusterAddress:
+    env = os.environ if environ is None else environ
+    if flag is not None and flag.strip():
+        return parse_address(flag.strip(), "flag")
+    from_env = env.get("RAY_ADDRESS", "").strip()
+    if from_env:
+        return parse_address(from_env, "RAY_ADDRESS")
+    return ClusterAddress("local")
+
+
+def parse_address(text: str, source: str = "flag") -> ClusterAddress:
+    if text in ("auto", "local"):
+        return ClusterAddress("auto" if text == "auto" else "local", None, source)
+    if text.startswith("ray://"):
+        raise AddressError(
+            f"address {text!r}: Ray Client (ray://) is not supported; "
+            "use the GCS address host:6379 or the dashboard URL http://host:8265"
+        )
+    if "://" in text:
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise AddressError(
+                f"address {text!r}: expected http://host:port for a dashboard URL"
+            )
+        try:
+            port = parts.port or DEFAULT_DASHBOARD_PORT
+        except ValueError as err:
+            raise AddressError(f"address {text!r}: the port is not a number") from err
+        _check_port(text, port)
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        return ClusterAddress("dashboard", f"{parts.scheme}://{host}:{port}", source)
+    host, sep, port_text = text.rpartition(":")
+    if not sep or not host or not port_text:
+        raise AddressError(
+            f"address {text!r}: expected host:port (GCS, e.g. 127.0.0.1:6379), "
+            "http://host:8265 (dashboard) or auto"
+        )
+    if not port_text.isdigit():
+        raise AddressError(f"address {text!r}: the port {port_text!r} is not a number")
+    _check_port(text, int(port_text))
+    return ClusterAddress("gcs", f"{host}:{int(port_text)}", source)
+
+
+def _check_port(text: str, port: int) -> None:
+    if not 0 < port < 65536:
+        raise AddressError(f"address {text!r}: port {port} is out of range 1-65535")
+
+
+def split_host_port(hostport: str) -> tuple[str, int]:
+    host, _, port = hostport.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def check_reachable(host: str, port: int, what: str, timeout: float = REACH_TIMEOUT_S) -> None:
+    """Fail fast with a clear message instead of letting Ray retry for a minute."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return
+    except OSError as err:
+        reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
+        raise ConnectError(
+            f"cannot reach Ray at {what}: {reason}. Check that the cluster is running "
+            f"(`ray status`), the host and port are right, and no firewall is in between"
+        ) from err
+
+
+# --- authentication ---------------------------------------------------------
+
+
+def read_auth_token(environ: Mapping[str, str] | None = None) -> str | None:
+    """The cluster token from RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token."""
+    env = os.environ if environ is None else environ
+    token = env.get("RAY_AUTH_TOKEN", "").strip()
+    if token:
+        return token
+    path = Path(env.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+    try:
+        return path.expanduser().read_text().strip() or None
+    except OSError:
+        return None
+
+
+def enable_token_mode() -> None:
+    """Make Ray's own clients (driver, state API, jobs) send the token when one exists.
+
+    Ray 2.60 clusters require it, but Ray's clients only send it in token mode, and
+    Ray caches the mode at import: setting RAY_AUTH_MODE alone is too late, so the
+    cached config is refreshed through Ray's own helper.
+    """
+    if "RAY_AUTH_MODE" in os.environ or not read_auth_token():
+        return
+    try:
+        from ray._private.authentication.authentication_token_setup import (
+            maybe_enable_token_auth_if_token_available,
+        )
+    except ImportError:  # another Ray version: the variable is the documented switch
+        os.environ["RAY_AUTH_MODE"] = "token"
+        return
+    logger = logging.getLogger("ray._private.authentication.authentication_token_setup")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # its "token auth is enabled" warning is noise for us
+    try:
+        maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+    finally:
+        logger.setLevel(level)
+
+
+def auth_headers(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- the connection ---------------------------------------------------------
+
+
+class RayConnection:
+    """A connected Ray: either a cluster we started, or one we attached to.
+
+    Use as a context manager; `close()` shuts down only what this object started.
+    For a dashboard URL no driver is started: everything goes over HTTP.
+    """
+
+    def __init__(self, address: ClusterAddress, num_cpus: int | None = None) -> None:
+        self.address = address
+        self.num_cpus = num_cpus
+        self.gcs_address: str | None = None
+        self.dashboard_url: str = ""
+        self.started_local = False
+        self._owns_driver = False
+
+    @property
+    def token(self) -> str | None:
+        return read_auth_token()
+
+    def describe(self) -> str:
+        if self.address.kind == "local":
+            return f"local cluster {self.gcs_address or ''}".strip()
+        return self.address.describe()
+
+    def connect(self) -> RayConnection:
+        import ray  # heavy: imported only when a connection is really made
+
+        if ray.is_initialized():
+            # e.g. a test or notebook that already called ray.init(): reuse, never shut down
+            self._adopt(ray.get_runtime_context().gcs_address)
+            return self
+        kind = self.address.kind
+        if kind != "local":
+            enable_token_mode()  # a local ray.init() sets up its own token
+        if kind == "dashboard":
+            assert self.address.value
+            host, port = _url_host_port(self.address.value)
+            check_reachable(host, port, self.address.describe())
+            self.dashboard_url = self.address.value
+            return self
+        quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
+        if kind == "local":
+            context = ray.init(
+                num_cpus=self.num_cpus,
+                include_dashboard=True,
+                dashboard_host="127.0.0.1",
+                dashboard_port=free_port(),
+                **quiet,
+            )
+            self.started_local = True
+        else:
+            target = self.address.value if kind == "gcs" else _auto_address()
+            assert target
+            host, port = split_host_port(target)
+            check_reachable(host, port, self.address.describe() if kind == "gcs" else target)
+            try:
+                context = ray.init(address=target, **quiet)
+            except Exception as err:  # Ray raises many types here; all mean "not a cluster"
+                raise ConnectError(
+                    f"cannot connect to Ray at {self.address.describe()}: "
+                    f"{_first_line(err)}"
+                ) from err
+        self._owns_driver = True
+        self._adopt(context.address_info["gcs_address"], context.dashboard_url)  # type: ignore[attr-defined]
+        return self
+
+    def _adopt(self, gcs_address: str, dashboard_url: str | None = None) -> None:
+        import ray
+
+        self.gcs_address = gcs_address
+        url = dashboard_url or ray.worker.get_dashboard_url() or ""
+        if url and "://" not in url:
+            url = "http://" + url
+        self.dashboard_url = url
+
+    def close(self) -> None:
+        if self._owns_driver:
+            import ray
+
+            ray.shutdown()
+            self._owns_driver = False
+
+    def __enter__(self) -> RayConnection:
+        return self.connect()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _url_host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or DEFAULT_DASHBOARD_PORT
+
+
+def _auto_address() -> str:
+    """What `ray.init(address="auto")` would use, without its long retries."""
+    for path in (Path("/tmp/ray/ray_current_cluster"),):
+        try:
+            text = path.read_text().strip()
+        except OSError:
+            continue
+        if text:
+            return text
+    raise ConnectError(
+        "address 'auto': no running Ray cluster found on this machine; "
+        "start one with `ray start --head` or pass --address host:6379"
+    )
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+class BackgroundConnection:
+    """Connect without blocking the caller, e.g. while a UI draws "starting Ray...".
+
+    The connecting thread stays alive until `stop()`: Ray starts its local processes
+    with PR_SET_PDEATHSIG, which kills them when the *thread* that spawned them exits.
+    """
+
+    def __init__(self, address: ClusterAddress, num_cpus: int | None = None) -> None:
+        import threading
+
+        self.connection = RayConnection(address, num_cpus)
+        self.error: BaseException | None = None
+        self.ready = threading.Event()  # set when connected or failed
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="raytui-connection", daemon=True)
+
+    def start(self) -> BackgroundConnection:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.connection.connect()
+        except BaseException as err:  # reported to the UI, never raised in a thread
+            self.error = err
+            self.ready.set()
+            return
+        self.ready.set()
+        self._stop.wait()
+        self.connection.close()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)

@@ -1,0 +1,102 @@
+"""Launching workloads as separate Ray jobs (their own driver process).
+
+A workload never runs inside the monitor's process: a crash or a `ray.get` that
+blocks stays in the job. The code travels with the job (`py_modules`), so the
+same launch works on an attached remote cluster that never installed raytui.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shlex
+import socket
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "STOPPED"})
+
+
+@dataclass(frozen=True)
+class JobState:
+    job_id: str
+    status: str  # PENDING, RUNNING, SUCCEEDED, FAILED, STOPPED
+    message: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.status in TERMINAL_STATES
+
+
+def is_local_url(url: str) -> bool:
+    """Whether the dashboard runs on this machine (so this interpreter can be used)."""
+    host = urlsplit(url).hostname or ""
+    if host in ("localhost", socket.gethostname()):
+        return True
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return True
+        return host in {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)}
+    except (ValueError, OSError):
+        return False
+
+
+def workload_entrypoint(module: str, args: Sequence[str], local: bool) -> str:
+    # The job's PATH may have a `python` without Ray: locally use this interpreter.
+    python = sys.executable if local else "python"
+    return " ".join(shlex.quote(part) for part in (python, "-m", module, *args))
+
+
+def workload_runtime_env() -> dict[str, Any]:
+    import workloads
+
+    return {"py_modules": [str(Path(workloads.__file__).parent)]}
+
+
+class JobLauncher:
+    """A thin, typed wrapper over Ray's JobSubmissionClient for one dashboard."""
+
+    def __init__(self, dashboard_url: str) -> None:
+        from ray.job_submission import JobSubmissionClient
+
+        from tui.core.connection import enable_token_mode
+
+        enable_token_mode()
+        self.dashboard_url = dashboard_url
+        self.local = is_local_url(dashboard_url)
+        self._client = JobSubmissionClient(dashboard_url)
+
+    def submit(self, module: str, args: Sequence[str], name: str = "") -> str:
+        return str(
+            self._client.submit_job(
+                entrypoint=workload_entrypoint(module, args, self.local),
+                runtime_env=workload_runtime_env(),
+                metadata={"raytui": name or module},
+            )
+        )
+
+    def state(self, job_id: str) -> JobState:
+        info = self._client.get_job_info(job_id)
+        return JobState(job_id, str(info.status), info.message or "")
+
+    def logs(self, job_id: str) -> str:
+        return str(self._client.get_job_logs(job_id))
+
+    def stop(self, job_id: str) -> None:
+        self._client.stop_job(job_id)
+
+    def follow(self, job_id: str, poll_s: float = 0.5) -> Iterator[tuple[JobState, str]]:
+        """Yield (state, new output) until the job ends; the last item is terminal."""
+        seen = 0
+        while True:
+            state = self.state(job_id)
+            text = self.logs(job_id)
+            new, seen = text[seen:], len(text)
+            yield state, new
+            if state.finished:
+                return
+            time.sleep(poll_s)
