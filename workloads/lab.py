@@ -1,0 +1,387 @@
+"""The trade-offs lab: the tutorial's third section as two measured sweeps.
+
+- compute: for each Fibonacci size, time `count` sequences in a local loop and as a
+  Ray fan-out (warm workers, median of `repeats`), and find the crossover: the
+  smallest size from which the fan-out stays faster. Below it Ray's per-task
+  overhead (scheduling, a round trip to a worker) dominates.
+- io: the same fan-out returning the whole sequence instead of its size. Per size:
+  the time, the fan-out that returns only the size (the compute-only baseline),
+  and the bytes of the returned objects, so one sees where moving data dominates.
+
+Bytes are measured, not estimated: after an untimed fan-out, the owner's record of
+each returned object's serialized size (`ray.experimental.get_object_locations`,
+the figure `ray memory` shows) is summed over the `count` results. Objects under
+Ray's inline limit (100 KiB) travel in the task reply rather than through plasma
+shared memory; they are counted all the same.
+
+Runnable as a job driver: `python -m workloads.lab compute|io [--sizes ...] --json`
+prints one JSON line per size as it completes (so a UI can plot it live) and one
+summary object at the end. It reuses `workloads.fibonacci` for all timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from workloads import fibonacci
+
+Kind = Literal["compute", "io"]
+KINDS: tuple[Kind, ...] = ("compute", "io")
+
+# From "Ray overhead dominates" (a few ms of scheduling for microseconds of work) to
+# "clearly faster" (hundreds of ms per task), measured on a 2-core machine: the
+# crossover sits between 40k and 80k there. About a minute with the defaults.
+DEFAULT_SIZES: dict[Kind, tuple[int, ...]] = {
+    "compute": (1_000, 3_000, 10_000, 20_000, 40_000, 70_000, 100_000, 150_000, 200_000),
+    # 60k returns about 0.15 GB per sequence: big enough to see transfer take over.
+    "io": (100, 1_000, 3_000, 10_000, 30_000, 60_000),
+}
+DEFAULT_REPEATS = 3
+MAX_SIZE = 1_000_000  # 1M holds ~40 GB of big integers per task: surely a typo
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """Medians for one size. `speedup` = local_s / remote_s: above 1, remote is faster."""
+
+    kind: str
+    size: int
+    count: int
+    repeats: int
+    local_s: float
+    remote_s: float
+    speedup: float
+    # io only: the fan-out returning sizes, the extra time of returning sequences, bytes
+    remote_size_s: float | None = None
+    transfer_s: float | None = None
+    bytes: int | None = None
+
+    @property
+    def remote_faster(self) -> bool:
+        return self.remote_s < self.local_s
+
+    @property
+    def transfer_dominates(self) -> bool:
+        """More of the fan-out's time goes into moving the result than into computing."""
+        if self.transfer_s is None or self.remote_size_s is None:
+            return False
+        return self.transfer_s > self.remote_size_s
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.kind == "compute":
+            for key in ("remote_size_s", "transfer_s", "bytes"):
+                data.pop(key)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SweepPoint:
+        names = cls.__dataclass_fields__.keys()
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    kind: str
+    count: int
+    repeats: int
+    points: tuple[SweepPoint, ...]
+    crossover_size: int | None
+    message: str
+    transfer_dominates_size: int | None = None  # io only
+
+    @property
+    def sizes(self) -> list[int]:
+        return [p.size for p in self.points]
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "event": "summary",
+            "kind": self.kind,
+            "count": self.count,
+            "repeats": self.repeats,
+            "sizes": self.sizes,
+            "points": [p.to_json() for p in self.points],
+            "crossover_size": self.crossover_size,
+            "message": self.message,
+        }
+        if self.kind == "io":
+            data["transfer_dominates_size"] = self.transfer_dominates_size
+        return data
+
+
+# --- pure logic ---------------------------------------------------------------
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """'1000,10k,1e5' -> (1000, 10000, 100000), sorted and without duplicates."""
+    sizes: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        scale = 1
+        if part[-1] in "kK":
+            part, scale = part[:-1], 1000
+        try:
+            value = float(part) * scale
+        except ValueError:
+            raise ValueError(f"--sizes: {part!r} is not a number") from None
+        if value != int(value) or not 1 <= value <= MAX_SIZE:
+            raise ValueError(f"--sizes: {part}{'k' if scale > 1 else ''} must be a whole "
+                             f"number from 1 to {MAX_SIZE}")
+        sizes.add(int(value))
+    if not sizes:
+        raise ValueError("--sizes: give at least one size, e.g. 1000,10000,100000")
+    return tuple(sorted(sizes))
+
+
+def validate(count: int, repeats: int) -> None:
+    if count < 1:
+        raise ValueError(f"--count must be 1 or more, got {count}")
+    if repeats < 1:
+        raise ValueError(f"--repeats must be 1 or more, got {repeats}")
+
+
+def first_size_from_which(points: Sequence[SweepPoint],
+                          holds: Callable[[SweepPoint], bool]) -> int | None:
+    """The smallest size from which `holds` is true at every larger size measured.
+
+    Requiring it to hold from there on keeps one noisy point below the real
+    crossover from being reported as the crossover.
+    """
+    found: int | None = None
+    for point in sorted(points, key=lambda p: p.size):
+        if not holds(point):
+            found = None  # a later failure resets the run
+        elif found is None:
+            found = point.size
+    return found
+
+
+def crossover_size(points: Sequence[SweepPoint]) -> int | None:
+    return first_size_from_which(points, lambda p: p.remote_faster)
+
+
+def crossover_message(points: Sequence[SweepPoint], crossover: int | None) -> str:
+    if not points:
+        return "no sizes measured"
+    largest = max(points, key=lambda p: p.size)
+    if crossover is None:
+        why = ("try larger sizes" if largest.kind == "compute" else
+               "moving the sequences costs more than the parallelism saves")
+        return (f"no crossover in range: remote is not faster from any size on, up to "
+                f"{largest.size} ({largest.speedup:.2f}x there); {why}")
+    at = next(p for p in points if p.size == crossover)
+    if crossover == min(p.size for p in points):
+        return (f"remote is faster at every size measured ({at.speedup:.2f}x at {crossover}); "
+                "try smaller sizes to see Ray's overhead dominate")
+    return (f"crossover at size {crossover}: remote is faster from there on "
+            f"({at.speedup:.2f}x), local wins below (Ray's per-task overhead dominates)")
+
+
+def summarize(kind: str, count: int, repeats: int, points: Sequence[SweepPoint]) -> SweepSummary:
+    ordered = tuple(sorted(points, key=lambda p: p.size))
+    crossover = crossover_size(ordered)
+    message = crossover_message(ordered, crossover)
+    transfer_size = None
+    if kind == "io":
+        transfer_size = first_size_from_which(ordered, lambda p: p.transfer_dominates)
+        message += "; " + (
+            f"moving the data takes longer than computing it from size {transfer_size} on"
+            if transfer_size is not None else
+            "computing takes longer than moving the data at every size measured")
+    return SweepSummary(kind, count, repeats, ordered, crossover, message, transfer_size)
+
+
+def point_event(point: SweepPoint) -> dict[str, Any]:
+    return {"event": "point", **point.to_json()}
+
+
+class SweepEventReader:
+    """Turns a job's log, arriving in arbitrary chunks, into the sweep's JSON events."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    def feed(self, text: str) -> list[dict[str, Any]]:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        return [event for line in lines if (event := parse_event(line)) is not None]
+
+    def close(self) -> list[dict[str, Any]]:
+        line, self._pending = self._pending, ""
+        event = parse_event(line)
+        return [event] if event is not None else []
+
+
+def parse_event(line: str) -> dict[str, Any] | None:
+    line = line.strip()
+    if not line.startswith("{"):
+        return None  # Ray's own log lines share the job's output
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) and data.get("event") in ("point", "summary") else None
+
+
+# --- measuring (needs an initialised Ray: this process is the driver) ----------
+
+
+def measure_point(kind: str, size: int, count: int, repeats: int) -> SweepPoint:
+    # local and remote alternate inside each repeat so machine noise hits both
+    local, remote, remote_size = [], [], []
+    returns_sequence = kind == "io"
+    for _ in range(repeats):
+        local.append(fibonacci.time_local(size, count, return_sequence=returns_sequence))
+        remote.append(fibonacci.time_remote(size, count, return_sequence=returns_sequence))
+        if returns_sequence:
+            remote_size.append(fibonacci.time_remote(size, count))
+    local_s, remote_s = statistics.median(local), statistics.median(remote)
+    speedup = local_s / remote_s if remote_s > 0 else float("inf")
+    if not returns_sequence:
+        return SweepPoint(kind, size, count, repeats, local_s, remote_s, speedup)
+    size_only_s = statistics.median(remote_size)
+    return SweepPoint(kind, size, count, repeats, local_s, remote_s, speedup,
+                      remote_size_s=size_only_s, transfer_s=max(0.0, remote_s - size_only_s),
+                      bytes=returned_bytes(size, count))
+
+
+def returned_bytes(size: int, count: int) -> int:
+    """Serialized bytes of the `count` sequences a fan-out returns (an untimed run)."""
+    import ray
+
+    refs = [fibonacci.fibonacci_sequence_distributed.remote(size) for _ in range(count)]
+    ray.wait(refs, num_returns=len(refs), fetch_local=False)
+    locations = ray.experimental.get_object_locations(refs)
+    total = sum(int(locations[ref]["object_size"] or 0) for ref in refs)
+    del refs  # frees the objects
+    return total
+
+
+def warm(kind: str, count: int) -> None:
+    """Start the workers and run each task once so no size pays for start-up."""
+    fibonacci.warm_up(count)
+    fibonacci.time_remote(1_000, count)
+    if kind == "io":
+        fibonacci.time_remote(1_000, count, return_sequence=True)
+
+
+def cluster_cpus() -> int:
+    import ray
+
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def sweep(kind: str, sizes: Sequence[int], count: int, repeats: int) -> Iterator[SweepPoint]:
+    warm(kind, count)
+    for size in sizes:
+        yield measure_point(kind, size, count, repeats)
+
+
+def run_sweep(kind: str, sizes: Sequence[int], count: int | None, repeats: int,
+              on_point: Callable[[SweepPoint], None] | None = None) -> SweepSummary:
+    count = cluster_cpus() if count is None else count
+    validate(count, repeats)
+    points = []
+    for point in sweep(kind, sizes, count, repeats):
+        points.append(point)
+        if on_point is not None:
+            on_point(point)
+    return summarize(kind, count, repeats, points)
+
+
+# --- text output ----------------------------------------------------------------
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def format_bytes(count: int | None) -> str:
+    if count is None:
+        return "-"
+    value = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"
+
+
+def table_header(kind: str) -> str:
+    head = f"{'size':>8}  {'local':>10}  {'remote':>10}  {'local/remote':>12}  faster"
+    if kind == "io":
+        head += f"  {'size-only':>10}  {'transfer':>10}  {'bytes':>9}"
+    return head
+
+
+def table_row(point: SweepPoint) -> str:
+    row = (f"{point.size:>8}  {format_seconds(point.local_s):>10}  "
+           f"{format_seconds(point.remote_s):>10}  {point.speedup:>11.2f}x  "
+           f"{'remote' if point.remote_faster else 'local ':6}")
+    if point.kind == "io":
+        row += (f"  {format_seconds(point.remote_size_s or 0):>10}  "
+                f"{format_seconds(point.transfer_s or 0):>10}  {format_bytes(point.bytes):>9}")
+    return row
+
+
+def sweep_title(kind: str, count: int | None, repeats: int) -> str:
+    what = "returning the whole sequence" if kind == "io" else "returning the size"
+    tasks = f"{count} sequences" if count is not None else "one sequence per CPU"
+    return (f"{kind} sweep: {tasks} per size, local loop vs Ray fan-out {what}, "
+            f"warm cluster, median of {repeats}")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sizes", type=str, default=None,
+                        help="comma-separated sequence sizes, e.g. 1000,10k,100k "
+                             "(default: a sweep of about a minute)")
+    parser.add_argument("--count", type=int, default=None,
+                        help="sequences per size (default: the cluster's CPUs)")
+    parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS,
+                        help="runs per size; the median is reported (default %(default)s)")
+    parser.add_argument("--json", action="store_true",
+                        help="print JSON: one line per size, then the summary")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the job driver: connects to the cluster the job runs on."""
+    parser = argparse.ArgumentParser(prog="python -m workloads.lab")
+    parser.add_argument("kind", choices=KINDS)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        sizes = parse_sizes(args.sizes) if args.sizes else DEFAULT_SIZES[args.kind]
+        validate(args.count if args.count is not None else 1, args.repeats)
+    except ValueError as err:
+        parser.error(str(err))
+
+    def emit(point: SweepPoint) -> None:
+        print(json.dumps(point_event(point)) if args.json else table_row(point), flush=True)
+
+    import ray
+
+    ray.init(log_to_driver=False)  # inside a Ray job this attaches to its cluster
+    try:
+        if not args.json:
+            print(sweep_title(args.kind, args.count, args.repeats))
+            print(table_header(args.kind), flush=True)
+        summary = run_sweep(args.kind, sizes, args.count, args.repeats, emit)
+    finally:
+        ray.shutdown()
+    print(json.dumps(summary.to_json()) if args.json else summary.message)
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
