@@ -341,7 +341,8 @@ def sweep_title(kind: str, count: int | None, repeats: int) -> str:
             f"warm cluster, median of {repeats}")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser,
+                  json_help: str = "print JSON: one line per size, then the summary") -> None:
     parser.add_argument("--sizes", type=str, default=None,
                         help="comma-separated sequence sizes, e.g. 1000,10k,100k "
                              "(default: a sweep of about a minute)")
@@ -349,8 +350,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="sequences per size (default: the cluster's CPUs)")
     parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS,
                         help="runs per size; the median is reported (default %(default)s)")
-    parser.add_argument("--json", action="store_true",
-                        help="print JSON: one line per size, then the summary")
+    parser.add_argument("--json", action="store_true", help=json_help)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

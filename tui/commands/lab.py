@@ -1,0 +1,131 @@
+"""`raytui lab compute|io`: the trade-offs lab's sweeps from the command line.
+
+With a driver (local cluster or a GCS address) the sweep runs in this process;
+with only a dashboard URL it runs as a Ray job and its JSON lines are read back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+from tui.commands import CommandGroups, OneLineParser, UsageError, add_address_argument, connected
+
+CSV_FIELDS = ("kind", "size", "count", "repeats", "local_s", "remote_s", "speedup",
+              "remote_size_s", "transfer_s", "bytes")
+
+DESCRIPTIONS = {
+    "compute": "For each size, time COUNT Fibonacci sequences in a local loop and as a Ray "
+               "fan-out (warm cluster, median of REPEATS) and report the crossover: the "
+               "smallest size from which remote is faster.",
+    "io": "The same fan-out returning the whole sequence instead of its size: time, "
+          "bytes moved through the object store, and the size from which moving the data "
+          "takes longer than computing it.",
+}
+
+
+def register(groups: CommandGroups) -> None:
+    from workloads import lab
+
+    parser = groups.top.add_parser(
+        "lab", help="trade-offs lab: when distributing pays off, and what IO costs")
+    sweeps = parser.add_subparsers(dest="sweep", metavar="SWEEP", required=True,
+                                   parser_class=OneLineParser)
+    for kind in lab.KINDS:
+        sweep_parser = sweeps.add_parser(kind, help=DESCRIPTIONS[kind].split(":")[0],
+                                         description=DESCRIPTIONS[kind])
+        lab.add_arguments(sweep_parser, json_help="print one JSON object: the sizes, the "
+                          "per-size medians and crossover_size")
+        sweep_parser.add_argument("--csv", metavar="FILE", default=None,
+                                  help="also write one row per size to FILE")
+        add_address_argument(sweep_parser)
+        sweep_parser.add_argument("--num-cpus", type=int, default=None,
+                                  help="CPUs of the embedded local cluster (default: all)")
+        sweep_parser.set_defaults(handler=run_lab_command)
+
+
+def run_lab_command(args: argparse.Namespace) -> int:
+    from workloads import lab
+
+    prog = f"raytui lab {args.sweep}"
+    try:
+        sizes = lab.parse_sizes(args.sizes) if args.sizes else lab.DEFAULT_SIZES[args.sweep]
+        lab.validate(1 if args.count is None else args.count, args.repeats)
+    except ValueError as err:
+        raise UsageError(f"{prog}: {err}") from None
+    csv_file = _open_csv(prog, args.csv)
+    try:
+        writer = csv.DictWriter(csv_file, CSV_FIELDS) if csv_file else None
+        if writer:
+            writer.writeheader()
+
+        def on_point(point: lab.SweepPoint) -> None:
+            if not args.json:
+                print(lab.table_row(point), flush=True)
+            if writer and csv_file:
+                writer.writerow({k: v for k, v in point.to_json().items() if k in CSV_FIELDS})
+                csv_file.flush()
+
+        if not args.json:
+            print(lab.sweep_title(args.sweep, args.count, args.repeats))
+            print(lab.table_header(args.sweep), flush=True)
+        with connected(args.address, args.num_cpus) as connection:
+            if connection.gcs_address is None:
+                summary = _run_as_job(connection.dashboard_url, args, sizes, on_point)
+            else:
+                summary = lab.run_sweep(args.sweep, sizes, args.count, args.repeats,
+                                        on_point).to_json()
+    finally:
+        if csv_file:
+            csv_file.close()
+    print(json.dumps(summary) if args.json else summary["message"])
+    return 0
+
+
+def _open_csv(prog: str, path: str | None) -> IO[str] | None:
+    """Opened before the sweep: a bad path should not cost a minute of measuring first."""
+    if path is None:
+        return None
+    try:
+        return open(path, "w", newline="")  # noqa: SIM115 - closed by the caller
+    except OSError as err:
+        raise UsageError(f"{prog}: cannot write --csv {path}: {err.strerror or err}") from None
+
+
+def job_arguments(kind: str, sizes: Sequence[int], count: int | None, repeats: int) -> list[str]:
+    args = [kind, "--sizes", ",".join(map(str, sizes)), "--repeats", str(repeats), "--json"]
+    return args + (["--count", str(count)] if count is not None else [])
+
+
+def _run_as_job(dashboard_url: str, args: argparse.Namespace, sizes: Sequence[int],
+                on_point: Callable[[Any], None]) -> dict[str, Any]:
+    """With only a dashboard URL there is no driver here: run the sweep as a job."""
+    from tui.core.jobs import JobLauncher
+    from workloads import lab
+
+    launcher = JobLauncher(dashboard_url)
+    job_id = launcher.submit("workloads.lab", job_arguments(args.sweep, sizes, args.count,
+                                                            args.repeats), name=f"lab {args.sweep}")
+    reader = lab.SweepEventReader()
+    summary: dict[str, Any] | None = None
+    output, state = "", None
+    try:
+        for state, new_text in launcher.follow(job_id):  # noqa: B007 - the last state matters
+            output += new_text
+            for event in reader.feed(new_text):
+                if event["event"] == "point":
+                    on_point(lab.SweepPoint.from_json(event))
+                else:
+                    summary = event
+    except KeyboardInterrupt:
+        launcher.stop(job_id)  # do not leave a sweep burning the cluster's CPUs
+        raise
+    summary = next((e for e in reader.close() if e["event"] == "summary"), summary)
+    if state is None or state.status != "SUCCEEDED" or summary is None:
+        status = state.status.lower() if state else "lost"
+        tail = output.strip().splitlines()[-1:] or [state.message if state else ""]
+        raise RuntimeError(f"lab job {job_id} {status}: {tail[0]}")
+    return summary
