@@ -12,6 +12,7 @@ from tui.commands import CommandGroups, OneLineParser, UsageError, add_address_a
 
 # Each module adds its own subcommands (see tui/commands/__init__.py).
 COMMAND_MODULES = (
+    "tui.commands.headless",
     "tui.commands.run",
     "tui.commands.lab",
 )
