@@ -1,46 +1,459 @@
-"""The Textual monitor."""
+"""The Textual monitor: panels over the snapshots a poll thread delivers.
+
+Data flow: `Poller` (a daemon thread) calls the source's `poll_once()` and posts a
+`SnapshotArrived` message; the app records history and, unless paused or a modal is
+open, applies the snapshot to every panel inside `batch_update()`. Startup draws at
+once ("starting Ray...") because Ray is started by `BackgroundConnection`, off the UI.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
-from tui.core.connection import BackgroundConnection, resolve_address
+from tui.core.model import Snapshot
+from tui.panels.actors import ActorsPanel
+from tui.panels.cells import fmt_bytes, sparkline
+from tui.panels.flags import FlagsPanel, flag_line
+from tui.panels.header import HeaderPanel
+from tui.panels.tasks import TasksPanel
+from tui.panels.view import ViewState
+from tui.panels.workers import WorkersPanel, doing
+from tui.panels.workload import WorkloadPanel
+from tui.poller import Poller, SnapshotSource
+from tui.screens.detail import DetailScreen, fields_text
+from tui.screens.help import HelpScreen
+from tui.workload_runs import (
+    Launcher,
+    WorkloadRun,
+    WorkloadSpec,
+    WorkloadUpdate,
+    fibonacci_spec,
+    gsod_spec,
+)
+
+PANES = ("workers", "tasks", "actors", "flags", "workload")
+INTERVALS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+FIB_SIZE = 100_000
+GSOD_YEARS = (1980, 2020)
+GSOD_SCALE = 0.05
+
+SourceOpener = Callable[[threading.Event], SnapshotSource | None]
+
+
+class SnapshotArrived(Message):
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+
+class PollFailed(Message):
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+
+class WorkloadChanged(Message):
+    def __init__(self, update: WorkloadUpdate) -> None:
+        super().__init__()
+        self.update = update
+
+
+class CpuHistory:
+    """Recent CPU % per worker pid for the sparklines (bounded, forgets gone workers)."""
+
+    def __init__(self, maxlen: int = 120) -> None:
+        self.maxlen = maxlen
+        self._by_pid: dict[int, deque[float]] = {}
+
+    def add(self, snapshot: Snapshot) -> None:
+        seen = {}
+        for worker in snapshot.workers:
+            values = self._by_pid.get(worker.pid) or deque(maxlen=self.maxlen)
+            values.append(worker.cpu_percent)
+            seen[worker.pid] = values
+        self._by_pid = seen
+
+    def worker_cpu(self, pid: int) -> list[float]:
+        return list(self._by_pid.get(pid, ()))
 
 
 class RaytuiApp(App[int]):
+    CSS_PATH = "app.tcss"
     TITLE = "raytui"
-    BINDINGS = [("q", "quit", "Quit")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+    # A plain list: other screens (e.g. the Lab, key L) are added with a one-line edit.
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        Binding("p", "pause", "Pause"),
+        Binding("s", "sort", "Sort"),
+        Binding("slash", "filter", "Filter"),
+        Binding("plus", "interval(1)", "Interval +"),
+        Binding("minus", "interval(-1)", "Interval -"),
+        Binding("f", "launch_fibonacci", "Fibonacci"),
+        Binding("g", "launch_gsod", "GSOD"),
+        Binding("tab", "next_panel", "Next panel", priority=True),
+        Binding("enter", "details", "Details"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
 
-    def __init__(self, background: BackgroundConnection) -> None:
+    def __init__(self, *, open_source: SourceOpener, address_label: str,
+                 interval_s: float = 1.0,
+                 make_launcher: Callable[[], Launcher] | None = None,
+                 cluster_cpus: Callable[[], int] = lambda: os.cpu_count() or 1) -> None:
         super().__init__()
-        self.background = background
+        self.address_label = address_label
+        self.connection_state = "starting Ray..."
+        self.interval_s = interval_s
+        self.paused = False
+        self.filter_text = ""
+        self.latest: Snapshot | None = None
+        self.snapshots_received = 0
+        self.snapshots_applied = 0
+        self.history = CpuHistory()
+        self.workload: WorkloadRun | None = None
+        self._make_launcher = make_launcher
+        self._cluster_cpus = cluster_cpus
+        self.poller = Poller(open_source, self._deliver_from_thread, self._fail_from_thread,
+                             interval_s)
+
+    # --- layout -------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("starting Ray...", id="status")
+        yield HeaderPanel(id="header")
+        with Horizontal(id="body"):
+            with TabbedContent(id="tabs", initial="workers"):
+                with TabPane("Workers", id="workers"):
+                    yield WorkersPanel(id="workers-panel")
+                with TabPane("Tasks", id="tasks"):
+                    yield TasksPanel(id="tasks-panel")
+                with TabPane("Actors", id="actors"):
+                    yield ActorsPanel(id="actors-panel")
+                with TabPane("Flags", id="flags"):
+                    yield FlagsPanel(id="flags-panel")
+                with TabPane("Workload", id="workload"):
+                    yield WorkloadPanel(id="workload-panel")
+            with Vertical(id="side"):
+                yield Static("Flags", classes="side-title")
+                yield Static("none", id="side-flags")
+                yield Static("Workload", classes="side-title")
+                yield Static("nothing launched yet (f: Fibonacci, g: GSOD)",
+                             id="side-workload")
+        yield Input(placeholder="filter rows (enter keeps, esc clears)", id="filter")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.set_interval(0.2, self._check_connection)
+        self._show_header()
+        self.query_one("#workers-panel", WorkersPanel).table.focus()
+        self.poller.start()
 
-    def _check_connection(self) -> None:
-        status = self.query_one("#status", Static)
-        if not self.background.ready.is_set():
+    def on_unmount(self) -> None:
+        self.stop_background(timeout=5.0)
+
+    def stop_background(self, timeout: float = 10.0) -> None:
+        """Stop polling and following; idempotent. Closing the source happens on its thread."""
+        self.poller.stop(timeout)
+        if self.workload is not None:
+            self.workload.stop()
+
+    # --- data in ------------------------------------------------------------
+
+    def _deliver_from_thread(self, snapshot: Snapshot) -> None:
+        self.post_message(SnapshotArrived(snapshot))
+
+    def _fail_from_thread(self, error: BaseException) -> None:
+        self.post_message(PollFailed(error))
+
+    def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
+        self.latest = message.snapshot
+        self.snapshots_received += 1
+        self.connection_state = "connected"
+        self.history.add(message.snapshot)  # history keeps going while paused
+        if self.paused or len(self.screen_stack) > 1:
+            self._show_header()
             return
-        if self.background.error is not None:
-            status.update(f"cannot connect: {self.background.error}")
+        self.apply_snapshot(message.snapshot)
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        text = str(message.error).strip().splitlines()
+        self.connection_state = f"cannot connect: {text[0] if text else type(message.error).__name__}"
+        self._show_header()
+
+    def view_state(self, snapshot: Snapshot) -> ViewState:
+        return ViewState(self.filter_text, snapshot.flags, self.history.worker_cpu,
+                         self.interval_s)
+
+    def apply_snapshot(self, snapshot: Snapshot) -> None:
+        """Draw one snapshot on every panel; table changes are keyed diffs."""
+        view = self.view_state(snapshot)
+        with self.batch_update():
+            self._show_header()
+            self.query_one("#workers-panel", WorkersPanel).show(snapshot, view)
+            self.query_one("#tasks-panel", TasksPanel).show(snapshot, view)
+            self.query_one("#actors-panel", ActorsPanel).show(snapshot, view)
+            self.query_one("#flags-panel", FlagsPanel).show(snapshot, view)
+            self._show_tab_counts(snapshot)
+            side = Text("\n").join([flag_line(f) for f in snapshot.flags]) \
+                if snapshot.flags else "none"
+            self.query_one("#side-flags", Static).update(side)
+        self.snapshots_applied += 1
+
+    def _show_tab_counts(self, snapshot: Snapshot) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        labels = {
+            "workers": f"Workers {len(snapshot.workers)}",
+            "tasks": f"Tasks {len(snapshot.tasks.running)}",
+            "actors": f"Actors {len(snapshot.actors)}",
+            "flags": f"Flags {len(snapshot.flags)}" + ("!" if snapshot.flags else ""),
+        }
+        for pane, label in labels.items():
+            tab = tabs.get_tab(pane)
+            if str(tab.label) != label:
+                tab.label = label  # type: ignore[assignment]
+
+    def header_position(self) -> str:
+        return ""
+
+    def _show_header(self) -> None:
+        self.query_one("#header", HeaderPanel).show(
+            address=self.address_label, state=self.connection_state, snapshot=self.latest,
+            interval_s=self.interval_s, paused=self.paused, position=self.header_position())
+
+    def redraw(self) -> None:
+        if self.latest is not None:
+            self.apply_snapshot(self.latest)
         else:
-            status.update(f"connected to {self.background.connection.describe()}")
+            self._show_header()
+
+    # --- keys ---------------------------------------------------------------
+
+    def action_help(self) -> None:
+        bindings = [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
+        self.push_modal(HelpScreen(bindings))
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        if self.paused:
+            self._show_header()
+        else:
+            self.redraw()
+
+    def active_pane(self) -> str:
+        return str(self.query_one("#tabs", TabbedContent).active)
+
+    def action_sort(self) -> None:
+        panel = {"workers": "#workers-panel", "actors": "#actors-panel"}.get(self.active_pane())
+        if panel is None:
+            self.notify("s sorts the Workers and Actors tabs", timeout=3)
+            return
+        order = self.query_one(panel).cycle_sort()  # type: ignore[attr-defined]
+        self.notify(f"sorted by {order}", timeout=2)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        if not self.paused:
+            self.redraw()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one("#filter", Input).remove_class("-visible")
+        self._focus_active_table()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("-visible") or self.filter_text:
+            box.value = ""
+            self.filter_text = ""
+            box.remove_class("-visible")
+            self._focus_active_table()
+            self.redraw()
+
+    def action_interval(self, step: int) -> None:
+        index = min(range(len(INTERVALS)), key=lambda i: abs(INTERVALS[i] - self.interval_s))
+        index = max(0, min(len(INTERVALS) - 1, index + step))
+        self.interval_s = INTERVALS[index]
+        self.poller.interval_s = self.interval_s
+        self.poller.wake()
+        self._show_header()
+
+    def action_next_panel(self) -> None:
+        focused = self.focused
+        if len(self.screen_stack) > 1:
+            self.screen.focus_next()
+            return
+        if isinstance(focused, Input):
+            self._filter_submitted()
+            return
+        tabs = self.query_one("#tabs", TabbedContent)
+        tabs.active = PANES[(PANES.index(self.active_pane()) + 1) % len(PANES)]
+        self._focus_active_table()
+
+    def _focus_active_table(self) -> None:
+        pane = self.query_one(f"#{self.active_pane()}", TabPane)
+        tables = pane.query(DataTable)
+        if tables:
+            tables.first().focus()
+        else:
+            self.set_focus(None)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        self.call_after_refresh(self._focus_active_table)
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_details()
+
+    def action_details(self) -> None:
+        pane = self.active_pane()
+        if pane == "workers":
+            self._worker_details()
+        elif pane == "actors":
+            actor = self.query_one("#actors-panel", ActorsPanel).selected_actor()
+            if actor is not None:
+                self.open_detail(f"Actor {actor.class_name} {actor.name}".strip(), fields_text([
+                    ("actor id", actor.actor_id), ("class", actor.class_name),
+                    ("name", actor.name), ("state", actor.state), ("pid", actor.pid),
+                    ("node", actor.node_id), ("CPU %", actor.cpu_percent),
+                    ("RSS", fmt_bytes(actor.rss_bytes)), ("restarts", actor.num_restarts),
+                    ("death cause", actor.death_cause)]))
+        elif pane == "tasks":
+            task = self.query_one("#tasks-panel", TasksPanel).selected_task()
+            if task is not None:
+                self.open_detail(f"Task {task.name}", fields_text([
+                    ("task id", task.task_id), ("name", task.name), ("state", task.state),
+                    ("worker pid", task.worker_pid), ("node", task.node_id),
+                    ("actor", task.actor_id), ("error type", task.error_type),
+                    ("error", task.error_message)]))
+        elif pane == "flags":
+            flag = self.query_one("#flags-panel", FlagsPanel).selected_flag()
+            if flag is not None:
+                body = Text()
+                body.append(flag.message + "\n\n", style="bold")
+                body.append(f"about: {', '.join(flag.subjects) or '-'}\n\n")
+                body.append(flag.explanation or "(no explanation given for this flag)")
+                self.open_detail(f"{flag.kind} ({flag.severity})", body)
+
+    def _worker_details(self) -> None:
+        worker = self.query_one("#workers-panel", WorkersPanel).selected_worker()
+        if worker is None:
+            return
+        history = self.history.worker_cpu(worker.pid)
+        flags = [f for f in (self.latest.flags if self.latest else ())
+                 if str(worker.pid) in f.subjects or worker.node_id in f.subjects]
+        pairs: list[tuple[str, object]] = [
+            ("pid", worker.pid), ("node", worker.node_id), ("worker id", worker.worker_id),
+            ("type", worker.worker_type), ("title", worker.title),
+            ("running now", doing(worker)),
+            ("task id", worker.running_task.task_id if worker.running_task else None),
+            ("actor", worker.actor_id), ("CPU %", f"{worker.cpu_percent:.1f}"),
+            ("CPU from", worker.cpu_source), ("RSS", fmt_bytes(worker.rss_bytes)),
+            ("CPU history", sparkline(history, min(60, max(1, len(history))))),
+        ]
+        pairs += [(f"flag {f.kind}", f.message) for f in flags]
+        self.open_detail(f"Worker {worker.pid}", fields_text(pairs))
+
+    def open_detail(self, title: str, body: Text | str) -> None:
+        self.push_modal(DetailScreen(title, body))
+
+    def push_modal(self, screen: Screen[Any]) -> None:
+        """Snapshots are not drawn while a modal is open: catch up when it closes."""
+        self.push_screen(screen, callback=lambda _: self.redraw())
+
+    # --- workloads ----------------------------------------------------------
+
+    def action_launch_fibonacci(self) -> None:
+        cpus = int(self.latest.cluster.cpus_total) if self.latest else 0
+        self.launch(fibonacci_spec(FIB_SIZE, 2 * (cpus or self._cluster_cpus())))
+
+    def action_launch_gsod(self) -> None:
+        self.launch(gsod_spec(*GSOD_YEARS, GSOD_SCALE))
+
+    def launch(self, spec: WorkloadSpec) -> None:
+        if self._make_launcher is None:
+            self.notify("no cluster to launch on here", severity="warning")
+            return
+        if self.workload is not None and self.workload.running:
+            self.notify(f"{self.workload.spec.title} is still running", severity="warning")
+            return
+        self.workload = WorkloadRun(spec, self._make_launcher,
+                                    lambda update: self.post_message(WorkloadChanged(update)))
+        self.workload.start()
+        self.notify(f"launched {spec.title}: see the Workload tab", timeout=3)
+
+    def on_workload_changed(self, message: WorkloadChanged) -> None:
+        update = message.update
+        self.query_one("#workload-panel", WorkloadPanel).show(update)
+        side = Text(f"{update.title}\n{update.status}", style="bold")
+        if update.message:
+            side.append(f"\n{update.message}", style="")
+        if update.result:
+            side.append("\n" + "\n".join(update.result), style="")
+        self.query_one("#side-workload", Static).update(side)
+        if update.finished:
+            severity = "information" if update.status == "SUCCEEDED" else "error"
+            self.notify(f"{update.title}: {update.status.lower()} {update.message}".strip(),
+                        severity=severity, timeout=5)
+
+    # --- command palette -----------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.show and binding.action != "quit":
+                yield SystemCommand(binding.description, f"key {binding.key}",
+                                    lambda action=binding.action: self.run_action(action))
 
 
 def run_app(args: argparse.Namespace) -> int:
+    from tui.core.connection import BackgroundConnection, resolve_address
+
     address = resolve_address(args.address)
     background = BackgroundConnection(address, args.num_cpus).start()
+
+    def open_source(stop: threading.Event) -> SnapshotSource | None:
+        while not background.ready.wait(0.1):
+            if stop.is_set():
+                return None
+        if background.error is not None:
+            raise background.error
+        from tui.core.collector import Collector
+
+        return Collector(background.connection)
+
+    def make_launcher() -> Launcher:
+        if not background.ready.is_set() or background.error is not None:
+            raise RuntimeError("not connected to Ray yet")
+        from tui.core.jobs import JobLauncher
+
+        return JobLauncher(background.connection.dashboard_url)
+
+    app = RaytuiApp(open_source=open_source, address_label=address.describe(),
+                    interval_s=args.interval, make_launcher=make_launcher)
     try:
-        RaytuiApp(background).run()
+        app.run()
     finally:
+        app.stop_background(timeout=15.0)
         background.stop()
-    return 0
+    return app.return_code or 0

@@ -1,0 +1,281 @@
+"""Pilot tests of the monitor's keys over a fake source (deterministic, no Ray)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Log, Static, TabbedContent
+
+from tests.app.fakes import FakeLauncher, FakeSource, make_app, make_snapshot, with_cpu
+from tui.app import RaytuiApp
+from tui.panels.keyed_table import KeyedTable
+from tui.screens.detail import DetailScreen
+from tui.screens.help import HelpScreen
+
+HEAD = make_snapshot().workers[0].node_id
+
+
+def key(pid: int) -> str:
+    return f"{HEAD}:{pid}"
+
+
+async def wait_for(pilot: Pilot[int], condition, tries: int = 100) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition never became true")
+
+
+async def started(pilot: Pilot[int]) -> RaytuiApp:
+    app = pilot.app
+    assert isinstance(app, RaytuiApp)
+    await wait_for(pilot, lambda: app.snapshots_applied >= 1)
+    await pilot.pause()
+    return app
+
+
+def workers_table(app: RaytuiApp) -> KeyedTable:
+    return app.query_one("#workers-table", KeyedTable)
+
+
+def row_keys(table: KeyedTable) -> list[str]:
+    return [str(row.key.value) for row in table.ordered_rows]
+
+
+def cell_text(table: KeyedTable, row: str, column: str) -> str:
+    return str(table.get_cell(row, column))
+
+
+async def test_first_snapshot_shows_busiest_worker_first() -> None:
+    async with make_app().run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        table = workers_table(app)
+        assert row_keys(table) == [key(1001), key(1004), key(999), key(1002), key(1003)]
+        assert "fibonacci_distributed" in cell_text(table, key(1001), "doing")
+        assert cell_text(table, key(1002), "doing") == "idle"
+        assert "connected" in str(app.query_one("#header", Static).render())
+
+
+async def test_refresh_is_a_keyed_diff_and_cursor_follows_its_row() -> None:
+    source = FakeSource([make_snapshot()])
+    async with make_app(source).run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        table = workers_table(app)
+        table.move_cursor(row=table.get_row_index(key(1002)))
+        source.push(with_cpu(make_snapshot(), 1002, 250.0))  # now the busiest
+        app.poller.wake()
+        await wait_for(pilot, lambda: app.snapshots_applied >= 2)
+        assert row_keys(table)[0] == key(1002)
+        assert table.selected_key == key(1002)
+        assert "250%" in cell_text(table, key(1002), "cpu")
+        assert table.row_count == 5
+
+
+async def test_pause_freezes_the_view_but_keeps_collecting() -> None:
+    source = FakeSource([make_snapshot()])
+    async with make_app(source).run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        await pilot.press("p")
+        assert "PAUSED" in str(app.query_one("#header", Static).render())
+        source.push(with_cpu(make_snapshot(), 1003, 77.0))
+        app.poller.wake()
+        await wait_for(pilot, lambda: app.snapshots_received >= 2)
+        await pilot.pause()
+        table = workers_table(app)
+        assert "77%" not in cell_text(table, key(1003), "cpu")
+        assert app.history.worker_cpu(1003)[-1] == 77.0  # collected all the same
+        await pilot.press("p")
+        assert "77%" in cell_text(table, key(1003), "cpu")
+        assert "PAUSED" not in str(app.query_one("#header", Static).render())
+
+
+async def test_sort_cycles_and_keeps_the_cursor_on_its_row() -> None:
+    async with make_app().run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        table = workers_table(app)
+        table.move_cursor(row=table.get_row_index(key(1002)))
+        await pilot.press("s")  # rss
+        assert row_keys(table) == [key(1004), key(1003), key(1002), key(1001), key(999)]
+        assert table.selected_key == key(1002)
+        await pilot.press("s")  # pid
+        assert row_keys(table) == [key(999), key(1001), key(1002), key(1003), key(1004)]
+        assert table.selected_key == key(1002)
+        assert "sort: pid" in str(app.query_one("#workers-caption", Static).render())
+
+
+async def test_filter_narrows_rows_and_escape_clears() -> None:
+    async with make_app().run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"idle")
+        await pilot.press("enter")
+        table = workers_table(app)
+        assert sorted(row_keys(table)) == [key(1002), key(1003)]
+        assert app.focused is table
+        await pilot.press("escape")
+        assert table.row_count == 5
+        assert app.filter_text == ""
+
+
+async def test_flags_highlight_their_subjects_and_clear_when_gone() -> None:
+    source = FakeSource([make_snapshot()])
+    async with make_app(source).run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        table = workers_table(app)
+        flagged = table.get_cell(key(1001), "pid")
+        assert flagged.plain.strip().startswith("!")
+        assert "yellow" in str(flagged.spans[0].style)
+        assert not cell_text(table, key(1002), "pid").strip().startswith("!")
+        source.push(make_snapshot(flags=()))
+        app.poller.wake()
+        await wait_for(pilot, lambda: app.snapshots_applied >= 2)
+        assert cell_text(table, key(1001), "pid").strip() == "1001"
+
+
+async def test_tab_moves_between_panels() -> None:
+    async with make_app().run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        tabs = pilot.app.query_one("#tabs", TabbedContent)
+        seen = []
+        for _ in range(5):
+            await pilot.press("tab")
+            await pilot.pause()
+            seen.append(tabs.active)
+        assert seen == ["tasks", "actors", "flags", "workload", "workers"]
+
+
+async def test_enter_on_a_flag_explains_it() -> None:
+    async with make_app().run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        app.query_one("#tabs", TabbedContent).active = "flags"
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        body = str(app.screen.query_one("#detail-body", Static).render())
+        assert "ray.get() inside the loop" in body
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DetailScreen)
+
+
+async def test_enter_on_a_worker_shows_its_details() -> None:
+    async with make_app().run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        body = str(app.screen.query_one("#detail-body", Static).render())
+        assert "1001" in body and "fibonacci_distributed" in body and "flag uneven" in body
+
+
+async def test_help_lists_every_key() -> None:
+    async with make_app().run_test(size=(100, 40)) as pilot:
+        app = await started(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(str(s.render()) for s in app.screen.query(Static))
+        for description in ("Help", "Quit", "Pause", "Sort", "Filter", "Interval +",
+                            "Interval -", "Fibonacci", "GSOD", "Next panel", "Details"):
+            assert description in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_plus_and_minus_change_the_poll_interval() -> None:
+    async with make_app(interval_s=1.0).run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        await pilot.press("plus")
+        assert app.interval_s == 2.0 and app.poller.interval_s == 2.0
+        await pilot.press("minus", "minus")
+        assert app.interval_s == 0.5
+        assert "every 0.5s" in str(app.query_one("#header", Static).render())
+
+
+async def test_f_launches_fibonacci_and_shows_its_timings() -> None:
+    launcher = FakeLauncher()
+    async with make_app(launcher=launcher).run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.workload is not None and not app.workload.running)
+        await pilot.pause(0.1)
+        module, args = launcher.submitted[0]
+        assert module == "workloads.fibonacci"
+        assert args[args.index("--count") + 1] == "4"  # two per logical CPU
+        status = str(app.query_one("#workload-status", Static).render())
+        assert "SUCCEEDED" in status
+        result = str(app.query_one("#workload-result", Static).render())
+        assert "Speedup: 2.00x" in result
+        assert "starting" in "\n".join(app.query_one("#workload-output", Log).lines)
+
+
+async def test_g_launches_gsod_and_a_failed_job_shows_why() -> None:
+    launcher = FakeLauncher(steps=[
+        ("RUNNING", ""),
+        ("FAILED", "Traceback (most recent call last):\n"
+                   "ModuleNotFoundError: No module named 'workloads.gsod'\n")])
+    async with make_app(launcher=launcher).run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: app.workload is not None and not app.workload.running)
+        await pilot.pause(0.1)
+        assert launcher.submitted[0][0] == "workloads.gsod"
+        status = str(app.query_one("#workload-status", Static).render())
+        assert "FAILED" in status and "No module named 'workloads.gsod'" in status
+        assert app.is_running
+
+
+async def test_a_launcher_that_raises_does_not_take_the_app_down() -> None:
+    def broken() -> FakeLauncher:
+        raise ConnectionError("dashboard refused the connection")
+
+    app = make_app()
+    app._make_launcher = broken  # the factory is what reaches the cluster
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.workload is not None and not app.workload.running)
+        await pilot.pause(0.1)
+        status = str(app.query_one("#workload-status", Static).render())
+        assert "FAILED" in status and "dashboard refused" in status
+        assert app.is_running
+
+
+async def test_q_quits_with_code_0_and_stops_polling() -> None:
+    source = FakeSource([make_snapshot()])
+    app = make_app(source, interval_s=0.05)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert not app.poller.alive
+    assert source.closed
+    polls = source.polls
+    time.sleep(0.2)  # the interval is 0.05 s: a live poller would have polled again
+    assert source.polls == polls
+
+
+async def test_actions_are_in_the_command_palette() -> None:
+    async with make_app().run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Fibonacci", "GSOD", "Pause", "Sort", "Filter", "Help"} <= titles
+
+
+async def test_modal_open_skips_rendering_and_redraws_on_close() -> None:
+    source = FakeSource([make_snapshot()])
+    async with make_app(source).run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        await pilot.press("question_mark")
+        source.push(replace(with_cpu(make_snapshot(), 1003, 66.0)))
+        app.poller.wake()
+        await wait_for(pilot, lambda: app.snapshots_received >= 2)
+        assert app.snapshots_applied == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "66%" in cell_text(workers_table(app), key(1003), "cpu")

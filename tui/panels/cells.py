@@ -1,0 +1,51 @@
+"""Cell formatting shared by the panels: sizes, CPU bars, sparklines, keyed cells."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+SPARK_CHARS = " ▁▂▃▄▅▆▇█"
+SEVERITY_STYLE = {"info": "bold cyan", "warning": "bold yellow", "critical": "bold red"}
+SEVERITY_MARK = {"info": "i", "warning": "!", "critical": "!!"}
+
+
+def fmt_bytes(value: int | None) -> str:
+    if value is None:
+        return "-"
+    size = float(value)
+    for unit in ("B", "K", "M", "G", "T"):
+        if size < 1024 or unit == "T":
+            return f"{size:.0f}{unit}" if unit in ("B", "K") or size >= 100 else \
+                f"{size:.1f}{unit}"
+        size /= 1024
+    return f"{size:.1f}T"  # unreachable, keeps type checkers calm
+
+
+def cpu_bar(percent: float | None, width: int = 10) -> Text:
+    """A bar of one core (100 %), then the number; above one core the bar is full."""
+    if percent is None:
+        return Text("-".rjust(width + 5))
+    filled = max(0, min(width, round(percent / 100 * width)))
+    style = "red" if percent >= 90 else "yellow" if percent >= 50 else "green"
+    text = Text()
+    text.append("█" * filled, style=style)
+    text.append("·" * (width - filled), style="dim")
+    text.append(f" {percent:3.0f}%")
+    return text
+
+
+def sparkline(values: list[float], width: int, top: float = 100.0) -> str:
+    """The last `width` values as block characters, 0..top (absolute, so rows compare)."""
+    recent = values[-width:]
+    steps = len(SPARK_CHARS) - 1
+    chars = [SPARK_CHARS[max(0, min(steps, round(v / top * steps)))] if top > 0 else " "
+             for v in recent]
+    return "".join(chars).rjust(width)
+
+
+class KeyedText(Text):
+    """A cell that remembers its row key, so `DataTable.sort` can order rows by our data."""
+
+    def __init__(self, text: str, row_key: str, style: str = "") -> None:
+        super().__init__(text, style=style)
+        self.row_key = row_key

@@ -1,0 +1,77 @@
+"""Flags panel: what the detectors found, worst first; enter explains the selected flag."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from tui.core.model import Flag, Snapshot
+from tui.panels.cells import SEVERITY_MARK, SEVERITY_STYLE
+from tui.panels.keyed_table import KeyedTable
+from tui.panels.view import SEVERITY_RANK, ViewState
+
+
+def flag_key(flag: Flag) -> str:
+    return f"{flag.kind}:{','.join(flag.subjects)}"
+
+
+def subjects_text(flag: Flag) -> str:
+    return ", ".join(s[:8] if len(s) > 12 else s for s in flag.subjects)
+
+
+def flag_line(flag: Flag) -> Text:
+    """One line for the summaries: severity mark, kind, message."""
+    text = Text()
+    text.append(f"{SEVERITY_MARK[flag.severity]:>2} {flag.kind}", style=SEVERITY_STYLE[flag.severity])
+    text.append(f"  {flag.message}")
+    return text
+
+
+class FlagsPanel(Vertical):
+    DEFAULT_CSS = """
+    FlagsPanel #flags-caption { height: 1; color: $text-muted; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._last: Snapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="flags-caption")
+        yield KeyedTable(
+            [("severity", "severity"), ("kind", "kind"), ("subjects", "about"),
+             ("message", "message")],
+            id="flags-table",
+        )
+
+    @property
+    def table(self) -> KeyedTable:
+        return self.query_one("#flags-table", KeyedTable)
+
+    def show(self, snapshot: Snapshot, view: ViewState) -> None:
+        self._last = snapshot
+        flags = [f for f in snapshot.flags if view.matches(f.kind, f.message, *f.subjects)]
+        rows = {
+            flag_key(f): (
+                self.table.first_cell(f"{SEVERITY_MARK[f.severity]:>2} {f.severity}",
+                                      flag_key(f), SEVERITY_STYLE[f.severity]),
+                Text(f.kind, style=SEVERITY_STYLE[f.severity]),
+                subjects_text(f),
+                f.message,
+            )
+            for f in flags
+        }
+        order = [flag_key(f) for f in sorted(
+            flags, key=lambda f: (-SEVERITY_RANK[f.severity], f.kind, f.subjects))]
+        self.table.sync(rows, order)
+        caption = (f"{len(snapshot.flags)} active flags; enter explains the selected one"
+                   if snapshot.flags else "no flags: nothing unusual right now")
+        self.query_one("#flags-caption", Static).update(caption)
+
+    def selected_flag(self) -> Flag | None:
+        key = self.table.selected_key
+        if self._last is None or key is None:
+            return None
+        return next((f for f in self._last.flags if flag_key(f) == key), None)

@@ -1,0 +1,83 @@
+"""A DataTable updated by keyed diffs: add, remove and change only what changed.
+
+Every panel table goes through `KeyedTable.sync`: rows are identified by a stable key
+(worker, actor, task id), cells are compared to what is shown and updated one by one,
+and the cursor follows its row (not its index) across refreshes and sorts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
+from tui.panels.cells import KeyedText
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, Text) and isinstance(new, Text):
+        return old.plain == new.plain and old.spans == new.spans and old.style == new.style
+    return bool(old == new)
+
+
+class KeyedTable(DataTable[Any]):
+    """Columns are fixed at construction; the first column must hold a `KeyedText`."""
+
+    def __init__(self, columns: Sequence[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._column_spec = list(columns)
+        self._shown: dict[str, tuple[Any, ...]] = {}
+        self._order: dict[str, int] = {}
+
+    def on_mount(self) -> None:
+        for key, label in self._column_spec:
+            self.add_column(label, key=key)
+
+    @property
+    def selected_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return None if row_key.value is None else str(row_key.value)
+
+    def sync(self, rows: Mapping[str, Sequence[Any]], order: Sequence[str]) -> None:
+        """Show exactly `rows` (key -> cells) in `order` (keys, first row first)."""
+        selected = self.selected_key
+        column_keys = [key for key, _ in self._column_spec]
+        for key in [k for k in self._shown if k not in rows]:
+            self.remove_row(key)
+            del self._shown[key]
+        for key, cells in rows.items():
+            cells = tuple(cells)
+            old = self._shown.get(key)
+            if old is None:
+                self.add_row(*cells, key=key)
+            else:
+                for column, before, after in zip(column_keys, old, cells, strict=True):
+                    if not _same(before, after):
+                        self.update_cell(key, column, after)
+            self._shown[key] = cells
+        new_order = {key: index for index, key in enumerate(order)}
+        if new_order != self._order or len(self._order) != len(self._shown):
+            self._order = new_order
+            last = len(new_order)
+            self.sort(column_keys[0], key=lambda cell: new_order.get(cell.row_key, last))
+        if selected is not None and selected in self._shown:
+            self._move_to(selected)
+
+    def _move_to(self, key: str) -> None:
+        try:
+            index = self.get_row_index(key)
+        except RowDoesNotExist:
+            return
+        if index != self.cursor_row:
+            self.move_cursor(row=index, animate=False, scroll=False)
+
+    def first_cell(self, text: str, key: str, style: str = "") -> KeyedText:
+        return KeyedText(text, key, style)

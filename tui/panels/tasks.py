@@ -1,0 +1,107 @@
+"""Tasks panel: counts by function and state, the running tasks and the failed ones."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from tui.core.model import Snapshot, Task
+from tui.panels.keyed_table import KeyedTable
+from tui.panels.view import ViewState
+
+STATES = ("PENDING", "RUNNING", "FINISHED", "FAILED")  # the columns; others go to "other"
+PENDING_STATES = ("PENDING_ARGS_AVAIL", "PENDING_NODE_ASSIGNMENT", "PENDING_OBJ_STORE_MEM_AVAIL",
+                  "PENDING_ARGS_FETCH", "SUBMITTED_TO_WORKER", "PENDING_ACTOR_TASK_ARGS_FETCH",
+                  "PENDING_ACTOR_TASK_ORDERING_OR_CONCURRENCY", "NIL")
+
+
+def column_of(state: str) -> str:
+    if state in STATES:
+        return state
+    if state.startswith("PENDING") or state in PENDING_STATES:
+        return "PENDING"
+    return "other"
+
+
+class TasksPanel(Vertical):
+    DEFAULT_CSS = """
+    TasksPanel .caption { height: 1; color: $text-muted; }
+    TasksPanel #tasks-by-function { height: 2fr; }
+    TasksPanel #tasks-list { height: 3fr; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._last: Snapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="tasks-caption", classes="caption")
+        yield KeyedTable(
+            [("function", "function"), ("PENDING", "pending"), ("RUNNING", "running"),
+             ("FINISHED", "finished"), ("FAILED", "failed"), ("other", "other"),
+             ("total", "total")],
+            id="tasks-by-function",
+        )
+        yield Static("running and failed tasks", id="tasks-list-caption", classes="caption")
+        yield KeyedTable(
+            [("id", "task"), ("name", "name"), ("state", "state"), ("pid", "worker pid"),
+             ("node", "node"), ("error", "error")],
+            id="tasks-list",
+        )
+
+    def show(self, snapshot: Snapshot, view: ViewState) -> None:
+        self._last = snapshot
+        summary = snapshot.tasks
+        groups = [g for g in summary.by_function if view.matches(g.name)]
+        by_function = self.query_one("#tasks-by-function", KeyedTable)
+        rows = {}
+        for group in groups:
+            counts = dict.fromkeys((*STATES, "other"), 0)
+            for state, count in group.by_state.items():
+                counts[column_of(state)] += count
+            rows[group.name] = (
+                by_function.first_cell(group.name, group.name),
+                *(Text(str(counts[s]), style="bold red" if s == "FAILED" and counts[s] else "")
+                  for s in (*STATES, "other")),
+                str(group.total),
+            )
+        order = [g.name for g in sorted(groups, key=lambda g: (-g.total, g.name))]
+        by_function.sync(rows, order)
+
+        listing = self.query_one("#tasks-list", KeyedTable)
+        tasks = [t for t in (*summary.running, *summary.failed)
+                 if view.matches(t.name, t.state, t.worker_pid, t.error_type, t.error_message)]
+        task_rows = {}
+        for task in tasks:
+            failed = task.state == "FAILED"
+            error = f"{task.error_type or ''}: {task.error_message or ''}" if failed else ""
+            task_rows[task.task_id] = (
+                listing.first_cell(task.task_id[:12], task.task_id),
+                task.name,
+                Text(task.state, style="bold red" if failed else "green"),
+                str(task.worker_pid) if task.worker_pid else "-",
+                (task.node_id or "-")[:8],
+                error.splitlines()[0][:80] if error else "",
+            )
+        order = [t.task_id for t in sorted(tasks, key=lambda t: (t.state != "RUNNING",
+                                                                 t.name, t.task_id))]
+        listing.sync(task_rows, order)
+        states = "  ".join(f"{state.lower()} {count}"
+                           for state, count in sorted(summary.by_state.items()))
+        self.query_one("#tasks-caption", Static).update(f"tasks: {states or 'none yet'}")
+        self.query_one("#tasks-list-caption", Static).update(
+            f"running {len(summary.running)}{self._more(summary.running_list.total, len(summary.running))}"
+            f", failed {len(summary.failed)}{self._more(summary.failed_list.total, len(summary.failed))}")
+
+    @staticmethod
+    def _more(total: int, shown: int) -> str:
+        return f" (of {total})" if total > shown else ""
+
+    def selected_task(self) -> Task | None:
+        key = self.query_one("#tasks-list", KeyedTable).selected_key
+        if self._last is None or key is None:
+            return None
+        tasks = (*self._last.tasks.running, *self._last.tasks.failed)
+        return next((t for t in tasks if t.task_id == key), None)
