@@ -9,9 +9,10 @@ once ("starting Ray...") because Ray is started by `BackgroundConnection`, off t
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
+import sys
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -24,6 +25,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from tui.core.history import History
 from tui.core.model import Snapshot
 from tui.panels.actors import ActorsPanel
 from tui.panels.cells import fmt_bytes, sparkline
@@ -72,25 +74,6 @@ class WorkloadChanged(Message):
         self.update = update
 
 
-class CpuHistory:
-    """Recent CPU % per worker pid for the sparklines (bounded, forgets gone workers)."""
-
-    def __init__(self, maxlen: int = 120) -> None:
-        self.maxlen = maxlen
-        self._by_pid: dict[int, deque[float]] = {}
-
-    def add(self, snapshot: Snapshot) -> None:
-        seen = {}
-        for worker in snapshot.workers:
-            values = self._by_pid.get(worker.pid) or deque(maxlen=self.maxlen)
-            values.append(worker.cpu_percent)
-            seen[worker.pid] = values
-        self._by_pid = seen
-
-    def worker_cpu(self, pid: int) -> list[float]:
-        return list(self._by_pid.get(pid, ()))
-
-
 class RaytuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "raytui"
@@ -124,7 +107,7 @@ class RaytuiApp(App[int]):
         self.latest: Snapshot | None = None
         self.snapshots_received = 0
         self.snapshots_applied = 0
-        self.history = CpuHistory()
+        self.history = History()  # for sparklines; the collector keeps its own for flags
         self.workload: WorkloadRun | None = None
         self._make_launcher = make_launcher
         self._cluster_cpus = cluster_cpus
@@ -359,7 +342,7 @@ class RaytuiApp(App[int]):
         worker = self.query_one("#workers-panel", WorkersPanel).selected_worker()
         if worker is None:
             return
-        history = self.history.worker_cpu(worker.pid)
+        history = self.history.worker_cpu(worker.pid, worker.node_id)
         flags = [f for f in (self.latest.flags if self.latest else ())
                  if str(worker.pid) in f.subjects or worker.node_id in f.subjects]
         pairs: list[tuple[str, object]] = [
@@ -430,6 +413,11 @@ def run_app(args: argparse.Namespace) -> int:
     from tui.core.connection import BackgroundConnection, resolve_address
 
     address = resolve_address(args.address)
+    # ray.init() enables faulthandler on sys.stderr unless it is on already; under Textual
+    # sys.stderr is a capture without a file descriptor, and ray.init fails. Enable it on
+    # the real stderr first.
+    if not faulthandler.is_enabled():
+        faulthandler.enable(file=sys.__stderr__ or sys.stderr, all_threads=False)
     background = BackgroundConnection(address, args.num_cpus).start()
 
     def open_source(stop: threading.Event) -> SnapshotSource | None:

@@ -102,7 +102,7 @@ class WorkersPanel(Vertical):
                 pid_cell,
                 doing(worker)[:24],
                 cpu_bar(worker.cpu_percent if worker.cpu_source != "none" else None, 8),
-                sparkline(window(view.worker_cpu_history(worker.pid), view.interval_s),
+                sparkline(window(view.worker_cpu_history(worker.pid, worker.node_id), view.interval_s),
                           SPARK_WIDTH),
                 fmt_bytes(worker.rss_bytes),
             )
