@@ -165,7 +165,7 @@ class RaytuiApp(App[int]):
         self.latest = message.snapshot
         self.snapshots_received += 1
         self.connection_state = "connected"
-        self.history.add(message.snapshot)  # history keeps going while paused
+        self.record_history(message.snapshot)  # history keeps going while paused
         if self.paused or len(self.screen_stack) > 1:
             self._show_header()
             return
@@ -175,6 +175,9 @@ class RaytuiApp(App[int]):
         text = str(message.error).strip().splitlines()
         self.connection_state = f"cannot connect: {text[0] if text else type(message.error).__name__}"
         self._show_header()
+
+    def record_history(self, snapshot: Snapshot) -> None:
+        self.history.add(snapshot)
 
     def view_state(self, snapshot: Snapshot) -> ViewState:
         return ViewState(self.filter_text, snapshot.flags, self.history.worker_cpu,

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "tui.commands.headless",
     "tui.commands.run",
     "tui.commands.lab",
+    "tui.commands.replay",
 )
 
 
