@@ -45,6 +45,7 @@ def test_compute_sweep_finds_the_crossover_between_small_and_large(
     recomputed = lab.summarize("compute", 2, 3, [lab.SweepPoint.from_json(p) for p in points])
     assert data["crossover_size"] == recomputed.crossover_size
     assert data["message"] == recomputed.message
+    assert data["local_nice"] == 15, "the loop runs at Ray's default worker niceness"
     with table.open() as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["size"]) for r in rows] == data["sizes"]
