@@ -14,6 +14,7 @@ from tui.commands import CommandGroups, OneLineParser, UsageError, add_address_a
 COMMAND_MODULES = (
     "tui.commands.headless",
     "tui.commands.run",
+    "tui.commands.gsod",
     "tui.commands.lab",
     "tui.commands.replay",
 )

@@ -1,0 +1,161 @@
+"""`raytui gsod synth|fetch` (archives) and `raytui run gsod` (the actor experiment)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from tui.commands import CommandGroups, UsageError, add_address_argument, connected
+
+
+def register(groups: CommandGroups) -> None:
+    from workloads.gsod.__main__ import add_arguments
+
+    gsod = groups.top.add_parser("gsod", help="make or download NOAA GSOD yearly archives")
+    actions = gsod.add_subparsers(dest="gsod_action", metavar="ACTION", required=True,
+                                  parser_class=type(gsod))
+    synth = actions.add_parser(
+        "synth", help="write synthetic YEAR.tar.gz archives in NOAA's exact format",
+        description="Write OUT/YEAR.tar.gz, one <STATION>.csv per station, deterministic "
+        "for a seed. Scale 1 is a full year (~12,000 stations, ~4 M rows).")
+    synth.add_argument("--year", type=int, action="append", required=True,
+                       help="a year to write (repeat for more)")
+    synth.add_argument("--out", type=Path, required=True, help="directory to write into")
+    synth.add_argument("--scale", type=float, default=1.0,
+                       help="fraction of a full year's stations (default %(default)s)")
+    synth.add_argument("--seed", type=int, default=0, help="seed (default %(default)s)")
+    synth.set_defaults(handler=synth_command)
+
+    fetch = actions.add_parser(
+        "fetch", help="download NOAA's YEAR.tar.gz archives (needs internet)",
+        description="Download YEAR.tar.gz from NOAA NCEI into OUT, resuming a partial file.")
+    fetch.add_argument("years", type=int, nargs="+", metavar="YEAR")
+    fetch.add_argument("--out", type=Path, required=True, help="directory to write into")
+    fetch.add_argument("--base-url", default=None,
+                       help="archive directory URL (default: NOAA NCEI's)")
+    fetch.set_defaults(handler=fetch_command)
+
+    run = groups.run.add_parser(
+        "gsod", help="GSOD actors: hot days at stations common to two years",
+        description="Two GSODActors load two yearly archives in parallel and count readings "
+        "with TEMP >= --high-temp at the stations both years share.")
+    add_arguments(run)
+    add_address_argument(run)
+    run.add_argument("--num-cpus", type=int, default=None,
+                     help="CPUs of the embedded local cluster (default: all)")
+    run.set_defaults(handler=run_gsod_command)
+
+
+def synth_command(args: argparse.Namespace) -> int:
+    from workloads.gsod.progress import Progress
+    from workloads.gsod.synth import check_year, write_archive
+
+    try:
+        for year in args.year:
+            check_year(year)
+        if not args.scale > 0:
+            raise ValueError(f"--scale must be greater than 0, got {args.scale:g}")
+    except ValueError as err:
+        raise UsageError(f"raytui gsod synth: {err}") from None
+    for year in args.year:
+        bar = Progress(f"{year}.tar.gz", 1, "stations")
+
+        def report(done: int, total: int, rows: int, bar: Progress = bar) -> None:
+            bar.total = total
+            bar.update(done, f"{rows:,} rows")
+
+        try:
+            summary = write_archive(year, args.out, args.scale, args.seed, report)
+        except OSError as err:
+            raise UsageError(f"raytui gsod synth: cannot write to {args.out}: "
+                             f"{err.strerror or err}") from None
+        bar.finish()
+        print(f"{summary.path}: {summary.stations:,} stations, {summary.rows:,} rows "
+              f"({summary.seconds:.1f} s)")
+    return 0
+
+
+def fetch_command(args: argparse.Namespace) -> int:
+    from workloads.gsod.fetch import NCEI_ARCHIVE_URL, FetchError, fetch_year
+    from workloads.gsod.progress import Progress
+
+    for year in args.years:
+        bar = Progress(f"{year}.tar.gz", 0, "B")
+
+        def report(done: int, total: int, bar: Progress = bar) -> None:
+            bar.total = total or done
+            bar.update(done)
+
+        try:
+            path = fetch_year(year, args.out, args.base_url or NCEI_ARCHIVE_URL, report)
+        except FetchError as err:
+            raise UsageError(f"raytui gsod fetch: {err}") from None
+        bar.finish()
+        print(f"{path}: {path.stat().st_size:,} bytes")
+    return 0
+
+
+def run_gsod_command(args: argparse.Namespace) -> int:
+    from workloads.gsod.__main__ import prepare_archives, report, validate
+    from workloads.gsod.actor import ArchiveError
+    from workloads.gsod.compare import compare_years
+
+    try:
+        validate(args)
+    except ValueError as err:
+        raise UsageError(f"raytui run gsod: {err}") from None
+    from tui.core.connection import resolve_address
+
+    if args.data_dir is not None:
+        args.data_dir = args.data_dir.expanduser().resolve()
+    archives = None
+    if resolve_address(args.address).kind != "dashboard":
+        # This process is the driver: find (or make) the archives before starting Ray,
+        # so a missing file fails in a moment, not after a cluster start.
+        try:
+            archives = prepare_archives(args)
+        except (ArchiveError, OSError) as err:
+            raise UsageError(f"raytui run gsod: {err}") from None
+    with connected(args.address, args.num_cpus) as connection:
+        if connection.gcs_address is None or archives is None:
+            return _run_gsod_as_job(connection.dashboard_url, args)
+        try:
+            result = compare_years(args.years[0], args.years[1], args.high_temp,
+                                   archives=archives)
+        except (ArchiveError, OSError) as err:
+            raise UsageError(f"raytui run gsod: {err}") from None
+    report(result, args.json)
+    return 0
+
+
+def _run_gsod_as_job(dashboard_url: str, args: argparse.Namespace) -> int:
+    """With only a dashboard URL there is no driver here: run the experiment as a job."""
+    from tui.core.jobs import JobLauncher
+    from workloads.gsod.compare import CompareResult, tutorial_lines
+
+    job_args = ["--years", *map(str, args.years), "--high-temp", str(args.high_temp),
+                "--scale", str(args.scale), "--seed", str(args.seed), "--json"]
+    if args.data_dir is not None:
+        job_args += ["--data-dir", str(args.data_dir)]
+    launcher = JobLauncher(dashboard_url)
+    job_id = launcher.submit("workloads.gsod", job_args, name="gsod")
+    output = ""
+    state = None
+    for state, new_text in launcher.follow(job_id):  # noqa: B007 - the last state is the result
+        output += new_text
+    assert state is not None
+    if state.status != "SUCCEEDED":
+        errors = [line for line in output.splitlines() if line.startswith("gsod: ")]
+        if errors:  # the workload's own one-line error: bad input, not a crash
+            raise UsageError(f"raytui run gsod: {errors[-1].removeprefix('gsod: ')}")
+        tail = output.strip().splitlines()[-1:] or [state.message]
+        raise RuntimeError(f"job {job_id} {state.status.lower()}: {tail[0]}")
+    result_line = next(line for line in reversed(output.splitlines()) if line.startswith("{"))
+    data = json.loads(result_line)
+    if args.json:
+        print(result_line)
+    else:
+        data["years"] = tuple(data["years"])
+        print("\n".join(tutorial_lines(CompareResult(**data))))
+    return 0

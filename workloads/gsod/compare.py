@@ -1,0 +1,192 @@
+"""`compare_years`: the tutorial's actor experiment, and where its archives come from.
+
+Archives: `DATA_DIR/YEAR.tar.gz` when a data directory is given (real NOAA archives, or
+ones `raytui gsod synth`/`fetch` wrote there); otherwise synthetic archives generated
+once per (scale, seed) into the cache, `$XDG_CACHE_HOME/raytui/gsod` or
+`~/.cache/raytui/gsod`.
+
+The driver reads each archive and puts its bytes in Ray's object store: an actor may run
+on a node that does not have the file (never assume a shared disk).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import ray
+
+from workloads.gsod.actor import ArchiveError, GSODActor
+from workloads.gsod.progress import Progress
+
+DEFAULT_YEARS = (1980, 2020)
+DEFAULT_HIGH_TEMP = 100.0
+DEFAULT_SCALE = 0.02  # ~250 stations, ~80,000 rows a year: seconds to make and load
+DEFAULT_SEED = 0
+
+
+class ArchiveMissing(ArchiveError):
+    """No archive where one was asked for."""
+
+
+def cache_dir(environ: dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "raytui" / "gsod"
+
+
+def synthetic_dir(scale: float, seed: int, root: Path | None = None) -> Path:
+    return (root or cache_dir()) / f"synthetic-scale{scale:g}-seed{seed}"
+
+
+def archive_path(data_dir: Path, year: int) -> Path:
+    return Path(data_dir) / f"{year}.tar.gz"
+
+
+def missing_archive_message(path: Path, year: int) -> str:
+    out = path.parent
+    return (f"no GSOD archive at {path}: make a synthetic one with `raytui gsod synth "
+            f"--year {year} --out {out}` or download NOAA's with `raytui gsod fetch {year} "
+            f"--out {out}`")
+
+
+def find_archives(years: tuple[int, int], data_dir: Path) -> dict[int, Path]:
+    paths = {year: archive_path(data_dir, year) for year in years}
+    for year, path in paths.items():
+        if not path.is_file():
+            raise ArchiveMissing(missing_archive_message(path, year))
+    return paths
+
+
+def synthetic_archives(years: tuple[int, int], scale: float, seed: int,
+                       root: Path | None = None, show_progress: bool = True) -> dict[int, Path]:
+    """Synthetic archives for `years`, generated on first use and reused after."""
+    from workloads.gsod.synth import write_archive
+
+    directory = synthetic_dir(scale, seed, root)
+    paths = {}
+    for year in years:
+        path = archive_path(directory, year)
+        if not path.is_file():
+            bar = Progress(f"synthesising {year}.tar.gz", 1, "stations") if show_progress else None
+
+            def report(done: int, total: int, rows: int, bar: Progress | None = bar) -> None:
+                if bar:
+                    bar.total = total
+                    bar.update(done, f"{rows:,} rows")
+
+            write_archive(year, directory, scale, seed, report)
+            if bar:
+                bar.finish()
+        paths[year] = path
+    return paths
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    years: tuple[int, int]
+    high_temp: float
+    stations_in_common: int
+    high_temp_counts: dict[str, int]  # by year (JSON keys are strings)
+    rows: dict[str, int]
+    stations: dict[str, int]
+    skipped_rows: dict[str, int]
+    missing_temp_rows: dict[str, int]
+    next_year_rows: dict[str, int]
+    archives: dict[str, str]
+    load_s: float
+    total_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["years"] = list(self.years)
+        return data
+
+
+def tutorial_lines(result: CompareResult) -> list[str]:
+    first, second = (str(year) for year in result.years)
+    return [
+        f"Number of stations in common: {result.stations_in_common}",
+        f"{first} - High temp count for common stations: {result.high_temp_counts[first]}",
+        f"{second} - High temp count for common stations: {result.high_temp_counts[second]}",
+    ]
+
+
+def _unwrap(err: ray.exceptions.RayTaskError) -> BaseException:
+    cause = getattr(err, "cause", None)
+    return cause if isinstance(cause, ArchiveError) else err
+
+
+def compare_years(year1: int, year2: int, high_temp: float = DEFAULT_HIGH_TEMP,
+                  data_dir: Path | str | None = None, *, archives: dict[int, Path] | None = None,
+                  show_progress: bool = True) -> CompareResult:
+    """Load both years in two actors at once, intersect stations, count hot readings.
+
+    Needs an initialised Ray (this process is the driver). Archives come from `archives`,
+    else from `data_dir` (which must hold YEAR.tar.gz for both years).
+    """
+    started = time.perf_counter()
+    years = (int(year1), int(year2))
+    if archives is None:
+        if data_dir is None:
+            raise ValueError("compare_years needs data_dir or archives")
+        archives = find_archives(years, Path(data_dir))
+    # Bytes through the object store: the actors may land on nodes without these files.
+    refs = {year: ray.put(Path(archives[year]).read_bytes()) for year in years}
+    sizes = {year: Path(archives[year]).stat().st_size for year in years}
+    actors = {year: GSODActor.remote(year, high_temp) for year in years}  # type: ignore[attr-defined]
+    try:
+        load_started = time.perf_counter()
+        loads = {year: actors[year].load_data.remote(refs[year], sizes[year]) for year in years}
+        try:
+            # The first load to fail ends the run; the other actor is killed below.
+            _wait_with_progress(actors, list(loads.values()), sum(sizes.values()), show_progress)
+            summaries = dict(zip(years, ray.get([loads[y] for y in years]), strict=True))
+        except ray.exceptions.RayTaskError as err:
+            raise _unwrap(err) from None
+        load_s = time.perf_counter() - load_started
+        station_sets = ray.get([actors[y].get_stations.remote() for y in years])
+        intersection = set.intersection(*station_sets)
+        counts = ray.get([actors[y].get_high_temp_count.remote(intersection) for y in years])
+    finally:
+        for actor in actors.values():
+            ray.kill(actor)
+    by_year = {str(y): s for y, s in summaries.items()}
+    return CompareResult(
+        years=years, high_temp=float(high_temp), stations_in_common=len(intersection),
+        high_temp_counts={str(y): int(c) for y, c in zip(years, counts, strict=True)},
+        rows={y: s["rows"] for y, s in by_year.items()},
+        stations={y: s["stations"] for y, s in by_year.items()},
+        skipped_rows={y: s["skipped_rows"] for y, s in by_year.items()},
+        missing_temp_rows={y: s["missing_temp"] for y, s in by_year.items()},
+        next_year_rows={y: s["next_year_rows"] for y, s in by_year.items()},
+        archives={str(y): str(archives[y]) for y in years},
+        load_s=load_s, total_s=time.perf_counter() - started,
+    )
+
+
+def _wait_with_progress(actors: dict[int, Any], loads: list[Any], total_bytes: int,
+                        show_progress: bool) -> None:
+    """Wait for the loads, reporting the actors' progress on stderr."""
+    bar = Progress("loading", total_bytes, "B") if show_progress else None
+    pending = list(loads)
+    while pending:
+        ready, pending = ray.wait(pending, num_returns=1, timeout=0.5)
+        if ready:
+            ray.get(ready)  # raises now if that load failed
+        if bar and pending:
+            try:
+                states = ray.get([a.get_progress.remote() for a in actors.values()], timeout=5)
+            except (ray.exceptions.GetTimeoutError, ray.exceptions.RayError):
+                continue
+            done = sum(s["bytes_read"] for s in states)
+            detail = ", ".join(f"{s['year']}: {s['members']:,} stations {s['rows']:,} rows"
+                               for s in states)
+            bar.update(done, detail)
+    if bar:
+        bar.finish()
+    sys.stderr.flush()
