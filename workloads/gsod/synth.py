@@ -167,8 +167,8 @@ def station_csv(station: Station, year: int, seed: int) -> str:
     slp_missing = 0.0 if rand() > 0.3 else 1.0
     stp_missing = 0.02 if rand() > 0.3 else 1.0
     visib_missing = 0.0 if rand() > 0.28 else 1.0
-    gust_missing = 0.0 if rand() > 0.7 else 1.0
-    sndp_missing = 0.0 if rand() > 0.12 else 1.0
+    gust_missing = 0.0 if rand() < 0.26 else 1.0  # GUST missing in 74 % of rows
+    sndp_missing = 0.0 if rand() < 0.07 else 1.0  # SNDP missing in 93 % of rows
     pressure_factor = math.exp(-(station.elevation or 0.0) / 8400)
     mean, amplitude, noise = station.mean_f, station.amplitude_f, station.noise_f
     two_pi_year = 2 * math.pi / 365.25
