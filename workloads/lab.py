@@ -384,6 +384,12 @@ def sweep_title(kind: str, count: int | None, repeats: int) -> str:
             f"warm cluster, median of {repeats}")
 
 
+def job_arguments(kind: str, sizes: Sequence[int], count: int | None, repeats: int) -> list[str]:
+    """The command line of `python -m workloads.lab` for one sweep, JSON output."""
+    args = [kind, "--sizes", ",".join(map(str, sizes)), "--repeats", str(repeats), "--json"]
+    return args + (["--count", str(count)] if count is not None else [])
+
+
 def add_arguments(parser: argparse.ArgumentParser,
                   json_help: str = "print JSON: one line per size, then the summary") -> None:
     parser.add_argument("--sizes", type=str, default=None,

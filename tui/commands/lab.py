@@ -95,11 +95,6 @@ def _open_csv(prog: str, path: str | None) -> IO[str] | None:
         raise UsageError(f"{prog}: cannot write --csv {path}: {err.strerror or err}") from None
 
 
-def job_arguments(kind: str, sizes: Sequence[int], count: int | None, repeats: int) -> list[str]:
-    args = [kind, "--sizes", ",".join(map(str, sizes)), "--repeats", str(repeats), "--json"]
-    return args + (["--count", str(count)] if count is not None else [])
-
-
 def _run_as_job(dashboard_url: str, args: argparse.Namespace, sizes: Sequence[int],
                 on_point: Callable[[Any], None]) -> dict[str, Any]:
     """With only a dashboard URL there is no driver here: run the sweep as a job."""
@@ -107,8 +102,9 @@ def _run_as_job(dashboard_url: str, args: argparse.Namespace, sizes: Sequence[in
     from workloads import lab
 
     launcher = JobLauncher(dashboard_url)
-    job_id = launcher.submit("workloads.lab", job_arguments(args.sweep, sizes, args.count,
-                                                            args.repeats), name=f"lab {args.sweep}")
+    job_id = launcher.submit("workloads.lab",
+                             lab.job_arguments(args.sweep, sizes, args.count, args.repeats),
+                             name=f"lab {args.sweep}")
     reader = lab.SweepEventReader()
     summary: dict[str, Any] | None = None
     output, state = "", None

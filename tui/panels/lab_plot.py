@@ -38,14 +38,13 @@ def sweep_series(points: Sequence[SweepPoint]) -> list[PlotSeries]:
     """The curves of a sweep: local and remote, and for io the size-only fan-out."""
     ordered = sorted(points, key=lambda p: p.size)
     series = [
-        PlotSeries("local loop", tuple((p.size, p.local_s) for p in ordered), "bold cyan", "●"),
-        PlotSeries("Ray fan-out", tuple((p.size, p.remote_s) for p in ordered),
-                   "bold magenta", "◆"),
+        PlotSeries("local", tuple((p.size, p.local_s) for p in ordered), "bold cyan", "●"),
+        PlotSeries("remote", tuple((p.size, p.remote_s) for p in ordered), "bold magenta", "◆"),
     ]
     size_only = tuple((p.size, p.remote_size_s) for p in ordered if p.remote_size_s is not None)
     if size_only:
-        series[1] = PlotSeries("fan-out → sequences", series[1].points, "bold magenta", "◆")
-        series.append(PlotSeries("fan-out → sizes", size_only, "green", "▪"))
+        series[1] = PlotSeries("remote→sequence", series[1].points, "bold magenta", "◆")
+        series.append(PlotSeries("remote→size", size_only, "green", "▪"))
     return series
 
 
@@ -171,7 +170,7 @@ def legend(series: Sequence[PlotSeries], crossover: float | None) -> Text:
     text = Text(" " * (Y_LABEL_WIDTH + 1))
     for s in series:
         text.append(f"{s.marker} {s.label}", style=s.style)
-        text.append("   ")
+        text.append("  ")
     if crossover:
         text.append(f"┊ crossover {size_label(crossover)}", style=CROSSOVER_STYLE)
     return text
