@@ -101,6 +101,7 @@ class RaytuiApp(App[int]):
         super().__init__()
         self.address_label = address_label
         self.connection_state = "starting Ray..."
+        self.connected_label = "connected"
         self.interval_s = interval_s
         self.paused = False
         self.filter_text = ""
@@ -161,10 +162,16 @@ class RaytuiApp(App[int]):
     def _fail_from_thread(self, error: BaseException) -> None:
         self.post_message(PollFailed(error))
 
+    def _panels_gone(self) -> bool:
+        """Messages posted by the threads can arrive while the app is shutting down."""
+        return self.query_one_optional("#header") is None
+
     def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
+        if self._panels_gone():
+            return
         self.latest = message.snapshot
         self.snapshots_received += 1
-        self.connection_state = "connected"
+        self.connection_state = self.connected_label
         self.record_history(message.snapshot)  # history keeps going while paused
         if self.paused or len(self.screen_stack) > 1:
             self._show_header()
@@ -172,6 +179,8 @@ class RaytuiApp(App[int]):
         self.apply_snapshot(message.snapshot)
 
     def on_poll_failed(self, message: PollFailed) -> None:
+        if self._panels_gone():
+            return
         text = str(message.error).strip().splitlines()
         self.connection_state = f"cannot connect: {text[0] if text else type(message.error).__name__}"
         self._show_header()
@@ -228,8 +237,15 @@ class RaytuiApp(App[int]):
     # --- keys ---------------------------------------------------------------
 
     def action_help(self) -> None:
-        bindings = [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
-        self.push_modal(HelpScreen(bindings))
+        self.push_modal(HelpScreen(self.key_bindings()))
+
+    def key_bindings(self) -> list[Binding]:
+        """The keys this app adds (a subclass such as the replay adds its own)."""
+        bindings = []
+        for cls in reversed(type(self).__mro__):
+            if isinstance(cls, type) and issubclass(cls, RaytuiApp) and "BINDINGS" in vars(cls):
+                bindings += [b for b in vars(cls)["BINDINGS"] if isinstance(b, Binding) and b.show]
+        return bindings
 
     def action_pause(self) -> None:
         self.paused = not self.paused
@@ -390,6 +406,8 @@ class RaytuiApp(App[int]):
 
     def on_workload_changed(self, message: WorkloadChanged) -> None:
         update = message.update
+        if self._panels_gone():
+            return
         self.query_one("#workload-panel", WorkloadPanel).show(update)
         side = Text(f"{update.title}\n{update.status}", style="bold")
         if update.message:
@@ -406,8 +424,8 @@ class RaytuiApp(App[int]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.show and binding.action != "quit":
+        for binding in self.key_bindings():
+            if binding.action != "quit":
                 yield SystemCommand(binding.description, f"key {binding.key}",
                                     lambda action=binding.action: self.run_action(action))
 

@@ -68,15 +68,7 @@ class ReplayApp(RaytuiApp):
         super().__init__(open_source=lambda stop: source, address_label=f"replay {name}",
                          interval_s=interval_s or source.recorded_interval())
         self.replay = source
-        self.connection_state = "replay"
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.connection_state = "replay"
-
-    def on_snapshot_arrived(self, message):  # type: ignore[no-untyped-def]
-        super().on_snapshot_arrived(message)
-        self.connection_state = "replay"
+        self.connection_state = self.connected_label = "replay"
 
     def record_history(self, snapshot: Snapshot) -> None:
         # Seeking back must not show the future: rebuild the window up to this snapshot.

@@ -21,8 +21,10 @@ def key(pid: int) -> str:
     return f"{HEAD}:{pid}"
 
 
-async def wait_for(pilot: Pilot[int], condition, tries: int = 100) -> None:
-    for _ in range(tries):
+async def wait_for(pilot: Pilot[int], condition, timeout_s: float = 15.0) -> None:
+    """Poll a condition; generous because the poller is a real thread on a busy machine."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
         if condition():
             return
         await pilot.pause(0.02)
