@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import wait as wait_for
 from typing import Any, Protocol
 
 import psutil
@@ -83,7 +84,9 @@ class Collector:
         self._state = StateApiSource(self._http) if self._http else None
         self._dashboard = DashboardSource(self._http) if self._http else None
         self._sampler = LocalProcessSampler()
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="raytui-collector")
+        self._pool = ThreadPoolExecutor(max_workers=12, thread_name_prefix="raytui-collector")
+        self._task_counts = (BackgroundRefresh(self._pool, self._state.task_counts, timeout_s)
+                             if self._state else None)
         self._own_pid = os.getpid()
         self._local_ips = _local_ips()
 
@@ -120,7 +123,6 @@ class Collector:
             "nodes": state.nodes,
             "workers": state.workers,
             "actors": state.actors,
-            "task summary": state.task_counts,
             "running tasks": state.running_tasks,
             "failed tasks": state.failed_tasks,
             "node stats": dashboard.node_stats,
@@ -133,7 +135,8 @@ class Collector:
 
         worker_rows, workers_list = results.get("workers") or ([], ListInfo())
         actors, actors_list = results.get("actors") or ([], ListInfo())
-        counts: TaskCounts | None = results.get("task summary")
+        assert self._task_counts is not None
+        counts, counts_age = self._task_counts.latest(errors)
         running: list[Task] = results.get("running tasks") or []
         failed: list[Task] = results.get("failed tasks") or []
         node_stats: dict[str, NodeStats] = results.get("node stats") or {}
@@ -154,6 +157,7 @@ class Collector:
             failed=tuple(failed),
             running_list=ListInfo(max(by_state.get("RUNNING", 0), len(running)), len(running)),
             failed_list=ListInfo(max(by_state.get("FAILED", 0), len(failed)), len(failed)),
+            counts_age_s=counts_age,
         )
         return Snapshot(
             time=now,
@@ -275,6 +279,60 @@ class Collector:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class BackgroundRefresh:
+    """A slow call kept off the poll's critical path: each poll takes the latest answer.
+
+    Ray's task summary reads every task the GCS holds: about 3-4 s for 10,000 tasks on
+    this 2-core machine, a few ms for a classroom workload. Refreshes are spaced by
+    three times the last call's duration (at least `min_period_s`), so a slow
+    summary costs the dashboard at most a third of a core. The first poll waits for
+    the first answer (up to the timeout) so it never starts without counts.
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor, call: Callable[[], TaskCounts],
+                 timeout_s: float, min_period_s: float = 0.5, name: str = "task summary",
+                 ) -> None:
+        self._pool = pool
+        self._call = call
+        self._timeout_s = timeout_s
+        self._min_period_s = min_period_s
+        self._name = name
+        self._future: Future[tuple[TaskCounts, float]] | None = None
+        self._started = 0.0
+        self._period_s = min_period_s
+        self._value: TaskCounts | None = None
+        self._value_time = 0.0  # monotonic time the value was asked for
+
+    def _timed_call(self) -> tuple[TaskCounts, float]:
+        started = time.perf_counter()
+        value = self._call()
+        return value, time.perf_counter() - started
+
+    def latest(self, errors: list[str]) -> tuple[TaskCounts | None, float]:
+        """The newest value and its age in seconds; failures are added to `errors`."""
+        now = time.monotonic()
+        if self._future is None and now - self._started >= self._period_s:
+            self._started = now
+            self._future = self._pool.submit(self._timed_call)
+        future = self._future
+        if future is not None and self._value is None and not future.done():
+            wait_for([future], timeout=self._timeout_s)  # nothing to show yet: wait
+        if future is not None and future.done():
+            self._future = None
+            try:
+                self._value, duration = future.result()
+                self._value_time = self._started
+                self._period_s = max(self._min_period_s, 3 * duration)
+            except Exception as err:
+                errors.append(f"{self._name}: {_one_line(err)}")
+        elif future is not None and time.monotonic() - self._started >= self._timeout_s:
+            waited = time.monotonic() - self._started
+            errors.append(f"{self._name}: no answer within {waited:.0f} s (still waiting)")
+        if self._value is None:
+            return None, 0.0
+        return self._value, max(0.0, time.monotonic() - self._value_time)
 
 
 # --- joins -------------------------------------------------------------------

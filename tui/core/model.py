@@ -126,6 +126,9 @@ class TaskSummary:
     failed: tuple[Task, ...] = ()
     running_list: ListInfo = ListInfo()
     failed_list: ListInfo = ListInfo()
+    # by_state/by_function are refreshed in the background (Ray takes seconds to
+    # summarize many thousands of tasks): how old they are at this poll.
+    counts_age_s: float = 0.0
 
 
 @dataclass(frozen=True)
