@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import statistics
 import sys
@@ -72,13 +73,6 @@ class SweepPoint:
     @property
     def remote_faster(self) -> bool:
         return self.remote_s < self.local_s
-
-    @property
-    def transfer_dominates(self) -> bool:
-        """More of the fan-out's time goes into moving the result than into computing."""
-        if self.transfer_s is None or self.remote_size_s is None:
-            return False
-        return self.transfer_s > self.remote_size_s
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -157,24 +151,46 @@ def validate(count: int, repeats: int) -> None:
         raise ValueError(f"--repeats must be 1 or more, got {repeats}")
 
 
-def first_size_from_which(points: Sequence[SweepPoint],
-                          holds: Callable[[SweepPoint], bool]) -> int | None:
-    """The smallest size from which `holds` is true at every larger size measured.
+def step_fit(points: Sequence[SweepPoint], log_ratio: Callable[[SweepPoint], float]) -> int | None:
+    """Where a quantity changes sign, fitted as one step over the sizes.
 
-    Requiring it to hold from there on keeps one noisy point below the real
-    crossover from being reported as the crossover.
+    `log_ratio` is above 0 where the condition holds (e.g. log of local/remote: remote
+    faster). The step is put at the measured size that best splits "no" below from
+    "yes" from there on: each point on the wrong side costs its |log ratio|, so a
+    noisy near-tie weighs little and one wild point cannot move the crossover to the
+    end of the range. None when "no" everywhere fits best. The chosen size always
+    has the condition true at itself (moving the step past a "no" point lowers the cost).
     """
-    found: int | None = None
-    for point in sorted(points, key=lambda p: p.size):
-        if not holds(point):
-            found = None  # a later failure resets the run
-        elif found is None:
-            found = point.size
-    return found
+    ordered = sorted(points, key=lambda p: p.size)
+    logs = [log_ratio(p) for p in ordered]
+    best: tuple[float, int | None] = (sum(max(0.0, v) for v in logs), None)  # no step
+    for index, point in enumerate(ordered):
+        cost = (sum(max(0.0, v) for v in logs[:index])
+                + sum(max(0.0, -v) for v in logs[index:]))
+        if cost < best[0] - 1e-12:
+            best = (cost, point.size)
+    return best[1]
+
+
+def _log(value: float) -> float:
+    return math.log(value) if value > 0 else -math.inf if value == 0 else 0.0
 
 
 def crossover_size(points: Sequence[SweepPoint]) -> int | None:
-    return first_size_from_which(points, lambda p: p.remote_faster)
+    """The smallest size from which remote is faster, fitted over the sweep's noise."""
+    return step_fit(points, lambda p: _log(p.local_s / p.remote_s) if p.remote_s > 0 else 0.0)
+
+
+def transfer_dominates_size(points: Sequence[SweepPoint]) -> int | None:
+    """The smallest size from which moving the result takes longer than computing it."""
+    return step_fit(points, lambda p: _log((p.transfer_s or 0.0) / p.remote_size_s)
+                    if p.remote_size_s else 0.0)
+
+
+def off_the_step(points: Sequence[SweepPoint], crossover: int | None) -> list[SweepPoint]:
+    """Points on the wrong side of the fitted crossover: the noise, named honestly."""
+    return [p for p in points
+            if p.remote_faster != (crossover is not None and p.size >= crossover)]
 
 
 def crossover_message(points: Sequence[SweepPoint], crossover: int | None) -> str:
@@ -184,14 +200,23 @@ def crossover_message(points: Sequence[SweepPoint], crossover: int | None) -> st
     if crossover is None:
         why = ("try larger sizes" if largest.kind == "compute" else
                "moving the sequences costs more than the parallelism saves")
-        return (f"no crossover in range: remote is not faster from any size on, up to "
-                f"{largest.size} ({largest.speedup:.2f}x there); {why}")
-    at = next(p for p in points if p.size == crossover)
-    if crossover == min(p.size for p in points):
-        return (f"remote is faster at every size measured ({at.speedup:.2f}x at {crossover}); "
-                "try smaller sizes to see Ray's overhead dominate")
-    return (f"crossover at size {crossover}: remote is faster from there on "
-            f"({at.speedup:.2f}x), local wins below (Ray's per-task overhead dominates)")
+        message = (f"no crossover in range: remote is not faster from any size on, up to "
+                   f"{largest.size} ({largest.speedup:.2f}x there); {why}")
+    else:
+        at = next(p for p in points if p.size == crossover)
+        if crossover == min(p.size for p in points):
+            message = (f"remote is faster at every size measured ({at.speedup:.2f}x at "
+                       f"{crossover}); try smaller sizes to see Ray's overhead dominate")
+        else:
+            message = (f"crossover at size {crossover}: remote is faster from there on "
+                       f"({at.speedup:.2f}x), local wins below (Ray's per-task overhead "
+                       "dominates)")
+    noisy = off_the_step(points, crossover)
+    if noisy:
+        message += " (against the trend, probably noise: " + ", ".join(
+            f"{'remote' if p.remote_faster else 'local'} won at {p.size} "
+            f"({p.speedup:.2f}x)" for p in noisy) + ")"
+    return message
 
 
 def summarize(kind: str, count: int, repeats: int, points: Sequence[SweepPoint],
@@ -201,7 +226,7 @@ def summarize(kind: str, count: int, repeats: int, points: Sequence[SweepPoint],
     message = crossover_message(ordered, crossover)
     transfer_size = None
     if kind == "io":
-        transfer_size = first_size_from_which(ordered, lambda p: p.transfer_dominates)
+        transfer_size = transfer_dominates_size(ordered)
         message += "; " + (
             f"moving the data takes longer than computing it from size {transfer_size} on"
             if transfer_size is not None else
