@@ -139,7 +139,7 @@ def _run_gsod_as_job(dashboard_url: str, args: argparse.Namespace) -> int:
     if args.data_dir is not None:
         job_args += ["--data-dir", str(args.data_dir)]
     launcher = JobLauncher(dashboard_url)
-    job_id = launcher.submit("workloads.gsod", job_args, name="gsod")
+    job_id = _submit_when_agent_ready(launcher, job_args)
     output = ""
     state = None
     for state, new_text in launcher.follow(job_id):  # noqa: B007 - the last state is the result
@@ -159,3 +159,21 @@ def _run_gsod_as_job(dashboard_url: str, args: argparse.Namespace) -> int:
         data["years"] = tuple(data["years"])
         print("\n".join(tutorial_lines(CompareResult(**data))))
     return 0
+
+
+def _submit_when_agent_ready(launcher: object, job_args: list[str], wait_s: float = 30.0) -> str:
+    """Submit, retrying while a freshly started cluster's job agent is not up yet
+    (the dashboard answers HTTP 500 "No available agent to submit job")."""
+    import time
+
+    from tui.core.jobs import JobLauncher
+
+    assert isinstance(launcher, JobLauncher)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return launcher.submit("workloads.gsod", job_args, name="gsod")
+        except RuntimeError as err:
+            if "No available agent" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)

@@ -1,0 +1,157 @@
+"""`raytui run gsod` / `compare_years` on a real Ray cluster, checked against a csv reference."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_raytui
+from tui.core.connection import RayConnection
+from workloads.gsod.actor import ArchiveError
+from workloads.gsod.compare import compare_years
+from workloads.gsod.synth import write_archive
+
+REPO = Path(__file__).resolve().parents[2]
+REAL_DATA = REPO.parent / "shared" / "data" / "gsod"
+
+pytestmark = pytest.mark.ray
+
+
+def reference(archives: dict[int, Path], high_temp: float = 100.0) -> dict[str, object]:
+    """The tutorial's logic with the csv module: stations in common, hot rows there."""
+    rows: dict[int, list[list[str]]] = {}
+    for year, path in archives.items():
+        rows[year] = []
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar.getmembers():
+                reader = csv.reader(tar.extractfile(member).read().decode().splitlines())  # type: ignore[union-attr]
+                next(reader)
+                rows[year] += list(reader)
+    stations = {year: {r[0] for r in rs} for year, rs in rows.items()}
+    common = set.intersection(*stations.values())
+    return {
+        "stations_in_common": len(common),
+        "high_temp_counts": {str(y): sum(1 for r in rs if r[0] in common
+                                         and float(r[6]) >= high_temp)
+                             for y, rs in rows.items()},
+        "rows": {str(y): len(rs) for y, rs in rows.items()},
+        "stations": {str(y): len(s) for y, s in stations.items()},
+    }
+
+
+def real_archives(directory: Path) -> dict[int, Path]:
+    """NOAA's real sample files packed as the yearly archives are."""
+    archives = {}
+    for year, folder in ((2019, "2019"), (2020, "2020-partial")):
+        path = directory / f"{year}.tar.gz"
+        with tarfile.open(path, "w:gz") as tar:
+            for csv_file in sorted((REAL_DATA / folder).glob("*.csv")):
+                tar.add(csv_file, arcname=csv_file.name)
+        archives[year] = path
+    return archives
+
+
+@pytest.fixture(scope="module")
+def synthetic_pair(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    directory = tmp_path_factory.mktemp("gsod")
+    return {year: write_archive(year, directory, scale=0.008, seed=5).path
+            for year in (1980, 2020)}
+
+
+def test_compare_years_on_real_archives_equals_the_reference(
+        ray_cluster: RayConnection, tmp_path: Path) -> None:
+    archives = real_archives(tmp_path)
+    expected = reference(archives)
+    assert expected["stations_in_common"] == 4
+    result = compare_years(2019, 2020, 100, tmp_path, show_progress=False)
+    assert result.stations_in_common == expected["stations_in_common"]
+    assert result.high_temp_counts == expected["high_temp_counts"]
+    assert result.rows == expected["rows"] and result.stations == expected["stations"]
+    assert result.next_year_rows == {"2019": 2, "2020": 0}
+    assert result.skipped_rows == {"2019": 0, "2020": 0}
+    assert result.high_temp_counts["2019"] > 0
+
+
+def test_run_gsod_json_on_a_synthetic_pair(ray_cluster: RayConnection,
+                                           synthetic_pair: dict[int, Path]) -> None:
+    expected = reference(synthetic_pair)
+    data_dir = synthetic_pair[1980].parent
+    result = run_raytui("run", "gsod", "--years", "1980", "2020", "--data-dir", str(data_dir),
+                        "--json", "--address", ray_cluster.gcs_address or "")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    for key, value in expected.items():
+        assert data[key] == value, key
+    assert data["years"] == [1980, 2020] and data["high_temp"] == 100.0
+    assert data["skipped_rows"] == {"1980": 0, "2020": 0}
+    assert 0 < data["load_s"] <= data["total_s"]
+    assert sum(data["high_temp_counts"].values()) > 0
+    assert "loading" in result.stderr  # progress on stderr, results alone on stdout
+
+
+def test_run_gsod_as_a_job_through_the_dashboard(ray_cluster: RayConnection,
+                                                 synthetic_pair: dict[int, Path]) -> None:
+    expected = reference(synthetic_pair, high_temp=95)
+    data_dir = synthetic_pair[1980].parent
+    result = run_raytui("run", "gsod", "--data-dir", str(data_dir), "--high-temp", "95",
+                        "--address", ray_cluster.dashboard_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"Number of stations in common: {expected['stations_in_common']}",
+        f"1980 - High temp count for common stations: {expected['high_temp_counts']['1980']}",
+        f"2020 - High temp count for common stations: {expected['high_temp_counts']['2020']}",
+    ]
+
+
+def test_default_run_makes_synthetic_archives_once(ray_cluster: RayConnection,
+                                                   tmp_path: Path) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    args = ("run", "gsod", "--scale", "0.004", "--address", ray_cluster.gcs_address or "")
+    first = run_raytui(*args, env=env)
+    assert first.returncode == 0, first.stderr
+    made = sorted((tmp_path / "raytui" / "gsod").glob("*/*.tar.gz"))
+    assert [p.name for p in made] == ["1980.tar.gz", "2020.tar.gz"]
+    stamps = [p.stat().st_mtime_ns for p in made]
+    assert first.stdout.splitlines()[0].startswith("Number of stations in common: ")
+    second = run_raytui(*args, env=env)
+    assert second.returncode == 0, second.stderr
+    assert [p.stat().st_mtime_ns for p in made] == stamps  # reused, not regenerated
+    assert second.stdout == first.stdout
+    assert "synthesising" not in second.stderr
+
+
+def test_missing_archive_fails_fast_with_both_remedies(tmp_path: Path) -> None:
+    result = run_raytui("run", "gsod", "--data-dir", str(tmp_path), timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert f"no GSOD archive at {tmp_path}/1980.tar.gz" in result.stderr
+    assert "raytui gsod synth --year 1980" in result.stderr
+    assert "raytui gsod fetch 1980" in result.stderr
+
+
+@pytest.mark.parametrize("via", ["driver", "job"])
+def test_corrupt_archive_ends_with_exit_2_naming_it(
+        ray_cluster: RayConnection, synthetic_pair: dict[int, Path], tmp_path: Path,
+        via: str) -> None:
+    good = synthetic_pair[1980].read_bytes()
+    (tmp_path / "1980.tar.gz").write_bytes(good)
+    (tmp_path / "2020.tar.gz").write_bytes(synthetic_pair[2020].read_bytes()[:20_000])
+    address = ray_cluster.gcs_address if via == "driver" else ray_cluster.dashboard_url
+    result = run_raytui("run", "gsod", "--data-dir", str(tmp_path), "--address", address or "",
+                        timeout=120)
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("raytui run gsod: 2020.tar.gz: corrupt or truncated archive")
+    assert "Traceback" not in result.stderr
+
+
+def test_compare_years_raises_archive_errors_from_the_actor(
+        ray_cluster: RayConnection, tmp_path: Path, synthetic_pair: dict[int, Path]) -> None:
+    (tmp_path / "1980.tar.gz").write_bytes(synthetic_pair[1980].read_bytes())
+    (tmp_path / "2020.tar.gz").write_bytes(b"not an archive")
+    with pytest.raises(ArchiveError, match="2020.tar.gz: corrupt or truncated"):
+        compare_years(1980, 2020, 100, tmp_path, show_progress=False)
