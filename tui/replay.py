@@ -8,7 +8,6 @@ cluster and no launching.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 
 from textual.binding import Binding
@@ -68,7 +67,7 @@ class ReplayApp(RaytuiApp):
         super().__init__(open_source=lambda stop: source, address_label=f"replay {name}",
                          interval_s=interval_s or source.recorded_interval())
         self.replay = source
-        self.connection_state = self.connected_label = "replay"
+        self.connection_state = self.connected_label = "recorded"
 
     def record_history(self, snapshot: Snapshot) -> None:
         # Seeking back must not show the future: rebuild the window up to this snapshot.
@@ -82,10 +81,9 @@ class ReplayApp(RaytuiApp):
         first = self.replay.snapshots[0].time
         current = self.replay.snapshots[self.replay.index]
         offset = int(current.time - first)
-        clock = time.strftime("%H:%M:%S UTC", time.gmtime(current.time))
         state = "PAUSED" if not self.replay.playing else "end" if self.replay.at_end else "playing"
         return (f"{self.replay.index + 1}/{len(self.replay.snapshots)} "
-                f"+{offset // 60:02d}:{offset % 60:02d} {clock} {state}")
+                f"+{offset // 60:02d}:{offset % 60:02d} {state}")
 
     def action_pause(self) -> None:
         """In a replay, pause stops the playback (there is nothing to keep collecting)."""

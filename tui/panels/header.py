@@ -11,7 +11,7 @@ from tui.panels.cells import fmt_bytes
 
 class HeaderPanel(Static):
     DEFAULT_CSS = """
-    HeaderPanel { height: 2; background: $panel; padding: 0 1; }
+    HeaderPanel { height: auto; max-height: 4; background: $panel; padding: 0 1; }
     """
 
     def show(self, *, address: str, state: str, snapshot: Snapshot | None,
@@ -22,7 +22,7 @@ class HeaderPanel(Static):
         top.append(address or "-")
         top.append("  ")
         connected = snapshot is not None and snapshot.status.connected
-        if snapshot is not None and not state.startswith(("cannot", "replay")):
+        if snapshot is not None and not state.startswith(("cannot", "recorded")):
             state = "connected" if connected else "disconnected"
         top.append(f"● {state}", style="bold green" if connected else "bold yellow")
         if position:

@@ -61,7 +61,7 @@ class KeyedTable(DataTable[Any]):
             else:
                 for column, before, after in zip(column_keys, old, cells, strict=True):
                     if not _same(before, after):
-                        self.update_cell(key, column, after)
+                        self.update_cell(key, column, after, update_width=True)
             self._shown[key] = cells
         new_order = {key: index for index, key in enumerate(order)}
         if new_order != self._order or len(self._order) != len(self._shown):

@@ -61,6 +61,10 @@ class WorkersPanel(Vertical):
             id="workers-table",
         )
 
+    def on_resize(self) -> None:
+        if self._last is not None:  # the task-name column follows the width
+            self.show(*self._last)
+
     @property
     def table(self) -> KeyedTable:
         return self.query_one("#workers-table", KeyedTable)
@@ -87,6 +91,8 @@ class WorkersPanel(Vertical):
         workers = [w for w in snapshot.workers
                    if view.matches(w.pid, w.node_id, doing(w), w.title, w.worker_type)]
         rows = {}
+        # the other columns take about 56 cells: a wide terminal shows more of the task name
+        limit = max(24, min(60, self.size.width - 56))
         for worker in workers:
             key = worker_key(worker)
             pid_severity = view.severity_of(str(worker.pid))
@@ -100,7 +106,7 @@ class WorkersPanel(Vertical):
                 self.table.first_cell(worker.node_id[:6], key, SEVERITY_STYLE[node_severity]
                                       if node_severity else ""),
                 pid_cell,
-                doing(worker)[:24],
+                doing(worker)[:limit],
                 cpu_bar(worker.cpu_percent if worker.cpu_source != "none" else None, 8),
                 sparkline(window(view.worker_cpu_history(worker.pid, worker.node_id), view.interval_s),
                           SPARK_WIDTH),
