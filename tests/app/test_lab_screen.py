@@ -117,6 +117,16 @@ async def test_x_stops_the_job_and_escape_leaves_the_screen() -> None:
         assert not isinstance(app.screen, LabScreen)
 
 
+async def test_closing_the_app_mid_sweep_stops_the_job() -> None:
+    launcher = ScriptedLauncher("", hold=True)
+    app = LabApp(launcher)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("c")
+        await pilot.pause(0.2)
+        assert app.screen.running  # type: ignore[attr-defined]
+    assert launcher.stopped == ["raysubmit_lab_test"]
+
+
 async def test_without_a_cluster_the_screen_says_so() -> None:
     app = LabApp(None)
     async with app.run_test(size=(100, 30)) as pilot:

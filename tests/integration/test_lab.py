@@ -77,7 +77,16 @@ def test_io_sweep_as_a_job_measures_the_bytes_returned(
     assert remote_s > size_only_s, "returning 80 MB must cost time"
 
 
-def test_lab_rejects_a_bad_sizes_list_before_connecting() -> None:
-    result = run_raytui("lab", "compute", "--sizes", "10,abc", "--address", "127.0.0.1:1")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(("compute", "--sizes", "10,abc"), "raytui lab compute: --sizes: 'abc' is not a number"),
+     (("io", "--repeats", "0"), "raytui lab io: --repeats must be 1 or more, got 0"),
+     (("compute", "--num-cpus", "0"), "raytui lab compute: --num-cpus must be 1 or more, got 0"),
+     (("io", "--csv", "/nonexistent-dir/x.csv"),
+      "raytui lab io: cannot write --csv /nonexistent-dir/x.csv: No such file or directory")],
+)
+def test_lab_rejects_bad_input_in_one_line_before_connecting(args: tuple[str, ...],
+                                                            message: str) -> None:
+    result = run_raytui("lab", *args, "--address", "127.0.0.1:1")
     assert result.returncode == 2
-    assert result.stderr.strip() == "raytui lab compute: --sizes: 'abc' is not a number"
+    assert result.stderr.strip() == message

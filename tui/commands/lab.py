@@ -54,6 +54,8 @@ def run_lab_command(args: argparse.Namespace) -> int:
     try:
         sizes = lab.parse_sizes(args.sizes) if args.sizes else lab.DEFAULT_SIZES[args.sweep]
         lab.validate(1 if args.count is None else args.count, args.repeats)
+        if args.num_cpus is not None and args.num_cpus < 1:
+            raise ValueError(f"--num-cpus must be 1 or more, got {args.num_cpus}")
     except ValueError as err:
         raise UsageError(f"{prog}: {err}") from None
     csv_file = _open_csv(prog, args.csv)

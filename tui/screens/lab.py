@@ -76,6 +76,7 @@ class LabScreen(Screen[None]):
         self.running = False
         self.job_id: str | None = None
         self._stop = threading.Event()
+        self._active_launcher: SweepLauncher | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Trade-offs lab[/b]: when does distributing pay off, and what does "
@@ -102,6 +103,7 @@ class LabScreen(Screen[None]):
             self._status(f"cannot run the sweep: {err}", "bold red")
             return
         self.kind, self.points, self.summary, self.job_id = kind, [], None, None
+        self._active_launcher = launcher
         self.running = True
         self._stop.clear()
         self.query_one("#lab-intro", Static).update(
@@ -123,7 +125,12 @@ class LabScreen(Screen[None]):
         self.app.pop_screen()
 
     def on_unmount(self) -> None:
-        self._stop.set()  # the app is closing: do not leave a sweep burning CPUs
+        # The app is closing: do not leave a sweep burning the cluster's CPUs. Stopped
+        # here, not only by the worker: the process may exit before it polls again.
+        self._stop.set()
+        if self.running and self.job_id and self._active_launcher is not None:
+            with contextlib.suppress(Exception):
+                self._active_launcher.stop(self.job_id)
 
     def _launcher(self) -> SweepLauncher:
         if self._make_launcher is not None:
