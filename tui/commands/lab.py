@@ -101,12 +101,11 @@ def _run_as_job(dashboard_url: str, args: argparse.Namespace, sizes: Sequence[in
                 on_point: Callable[[Any], None]) -> dict[str, Any]:
     """With only a dashboard URL there is no driver here: run the sweep as a job."""
     from tui.core.jobs import JobLauncher
+    from tui.core.lab_runs import submit_sweep
     from workloads import lab
 
     launcher = JobLauncher(dashboard_url)
-    job_id = launcher.submit("workloads.lab",
-                             lab.job_arguments(args.sweep, sizes, args.count, args.repeats),
-                             name=f"lab {args.sweep}")
+    job_id = submit_sweep(launcher, args.sweep, sizes, args.count, args.repeats)
     reader = lab.SweepEventReader()
     summary: dict[str, Any] | None = None
     output, state = "", None

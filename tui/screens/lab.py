@@ -21,6 +21,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from tui.core.lab_runs import submit_sweep
 from tui.panels.lab_plot import LabPlot, sweep_series
 from workloads import lab
 
@@ -148,9 +149,7 @@ class LabScreen(Screen[None]):
         state: Any = None
         tail = ""
         try:
-            job_id = launcher.submit("workloads.lab",
-                                     lab.job_arguments(kind, sizes, self.count, self.repeats),
-                                     name=f"lab {kind}")
+            job_id = submit_sweep(launcher, kind, sizes, self.count, self.repeats)
             self._from_thread(self._job_started, job_id)
             reader = lab.SweepEventReader()
             for state, new_text in launcher.follow(job_id, poll_s=self.poll_s):
