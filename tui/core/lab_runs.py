@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Protocol
 
-from workloads import lab
+from workloads import lab_results as lab
 
 TRANSIENT = ("No available agent to submit job",)
 RETRY_S = 20.0

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 if TYPE_CHECKING:
-    from workloads.lab import SweepPoint
+    from workloads.lab_results import SweepPoint
 
 Y_LABEL_WIDTH = 7
 CROSSOVER_STYLE = "bold yellow"

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from tui.core.lab_runs import submit_sweep
 from tui.panels.lab_plot import LabPlot, sweep_series
-from workloads import lab
+from workloads import lab_results as lab
 
 INTRO = {
     "compute": "Compute: COUNT Fibonacci sequences per size, a local loop vs a Ray fan-out. "
