@@ -206,6 +206,9 @@ class RayConnection:
         quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
         if kind == "local":
             context = ray.init(
+                # "local" always starts a new cluster; without an address Ray would join
+                # any cluster `ray start` or ray.cluster_utils left on this machine
+                address="local",
                 num_cpus=self.num_cpus,
                 include_dashboard=True,
                 dashboard_host="127.0.0.1",
