@@ -88,6 +88,7 @@ class Collector:
         self._task_counts = (BackgroundRefresh(self._pool, self._state.task_counts, timeout_s)
                              if self._state else None)
         self._own_pid = os.getpid()
+        self._local_pids: tuple[int, ...] = ()
         self._local_ips = _local_ips()
 
     # --- the poll ---------------------------------------------------------
@@ -119,7 +120,10 @@ class Collector:
                 errors=("no dashboard URL for this cluster: start Ray with the dashboard",)))
         errors: list[str] = []
         state, dashboard = self._state, self._dashboard
+        known_local_pids = self._local_pids
         results = self._run_all({
+            # last poll's local workers, sampled while the HTTP calls are in flight
+            "local processes": functools.partial(self._sampler.sample, known_local_pids),
             "nodes": state.nodes,
             "workers": state.workers,
             "actors": state.actors,
@@ -144,7 +148,8 @@ class Collector:
         usage = cluster_status.usage_by_node if cluster_status else {}
 
         local_nodes = self._local_node_ids(node_rows)
-        process_stats, sources = self._process_stats(worker_rows, local_nodes, errors)
+        process_stats, sources = self._process_stats(
+            worker_rows, local_nodes, results.get("local processes") or {}, errors)
         workers = self._workers(worker_rows, running, actors, process_stats, sources, local_nodes)
         nodes = tuple(_node(row, node_stats.get(row.node_id), usage.get(row.node_id),
                             local_stats if row.node_id in local_nodes else None)
@@ -189,13 +194,18 @@ class Collector:
     # --- per-worker CPU ---------------------------------------------------
 
     def _process_stats(
-        self, rows: list[WorkerRow], local_nodes: frozenset[str], errors: list[str]
+        self, rows: list[WorkerRow], local_nodes: frozenset[str],
+        sampled: dict[int, ProcessStats], errors: list[str],
     ) -> tuple[dict[tuple[str, int], ProcessStats], dict[tuple[str, int], str]]:
         """CPU/memory per (node_id, pid): psutil here, the dashboard elsewhere."""
         stats: dict[tuple[str, int], ProcessStats] = {}
         sources: dict[tuple[str, int], str] = {}
         local_pids = [r.pid for r in rows if r.node_id in local_nodes]
-        sampled = self._sampler.sample(local_pids) if local_pids else {}
+        wanted = set(local_pids)
+        sampled = {pid: stat for pid, stat in sampled.items() if pid in wanted}
+        sampled.update(self._sampler.sample(pid for pid in local_pids if pid not in sampled))
+        self._sampler.keep_only(local_pids)
+        self._local_pids = tuple(local_pids)
         remote_nodes = set()
         for row in rows:
             key = (row.node_id, row.pid)
@@ -285,9 +295,10 @@ class BackgroundRefresh:
     """A slow call kept off the poll's critical path: each poll takes the latest answer.
 
     Ray's task summary reads every task the GCS holds: about 3-4 s for 10,000 tasks on
-    this 2-core machine, a few ms for a classroom workload. Refreshes are spaced by
-    three times the last call's duration (at least `min_period_s`), so a slow
-    summary costs the dashboard at most a third of a core. The first poll waits for
+    this 2-core machine, a few ms for a classroom workload, and Ray's state server
+    answers nothing else meanwhile. Refreshes are spaced by five times the last
+    call's duration (at least `min_period_s`), so a slow summary keeps that server
+    busy at most a fifth of the time. The first poll waits for
     the first answer (up to the timeout) so it never starts without counts.
     """
 
@@ -324,7 +335,7 @@ class BackgroundRefresh:
             try:
                 self._value, duration = future.result()
                 self._value_time = self._started
-                self._period_s = max(self._min_period_s, 3 * duration)
+                self._period_s = max(self._min_period_s, 5 * duration)
             except Exception as err:
                 errors.append(f"{self._name}: {_one_line(err)}")
         elif future is not None and time.monotonic() - self._started >= self._timeout_s:

@@ -1,8 +1,9 @@
 """psutil on this machine: fresh per-worker CPU and memory at the poll interval.
 
 `psutil.Process.cpu_percent()` measures since the previous call on the *same
-object* (the first call returns 0), so the objects are cached, keyed by pid and
-create time: a reused pid gets a new object instead of a bogus reading.
+object* (the first call returns 0), so the objects are cached by pid, and checked
+against their create time (`is_running`): a reused pid gets a new object instead
+of a bogus reading.
 """
 
 from __future__ import annotations
@@ -16,33 +17,34 @@ from tui.core.sources.dashboard import NodeStats, ProcessStats
 
 class LocalProcessSampler:
     def __init__(self) -> None:
-        self._processes: dict[tuple[int, float], psutil.Process] = {}
+        self._processes: dict[int, psutil.Process] = {}
         self._last_cpu_times: tuple[float, float] | None = None  # (busy, total) seconds
 
     def sample(self, pids: Iterable[int]) -> dict[int, ProcessStats]:
         """Stats for the pids that exist here; others are simply absent."""
-        wanted = set(pids)
         stats: dict[int, ProcessStats] = {}
-        alive_keys = set()
-        for pid in wanted:
+        for pid in set(pids):
             try:
-                key = (pid, psutil.Process(pid).create_time())
-                proc = self._processes.get(key)
-                if proc is None:
-                    proc = self._processes[key] = psutil.Process(pid)
+                proc = self._processes.get(pid)
+                if proc is None or not proc.is_running():  # is_running checks create time
+                    proc = self._processes[pid] = psutil.Process(pid)
                 with proc.oneshot():
                     cpu = proc.cpu_percent(None)
                     rss = proc.memory_info().rss
                     cmdline = proc.cmdline()
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                self._processes.pop(pid, None)
                 continue
-            alive_keys.add(key)
             title = " ".join(part for part in cmdline if part)[:200]
             stats[pid] = ProcessStats(cpu_percent=cpu, rss_bytes=rss, title=title)
-        # drop objects of workers that are gone: memory does not grow with uptime
-        for key in set(self._processes) - alive_keys:
-            del self._processes[key]
         return stats
+
+    def keep_only(self, pids: Iterable[int]) -> None:
+        """Drop cached objects of workers that are gone: memory does not grow with uptime."""
+        wanted = set(pids)
+        for pid in list(self._processes):
+            if pid not in wanted:
+                del self._processes[pid]
 
     def node_stats(self) -> NodeStats | None:
         """This machine's CPU since the previous call; None on the first call."""
