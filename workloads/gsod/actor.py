@@ -192,7 +192,8 @@ class GSODActor:
             self._progress.rows = self.columns.rows
             self._progress.bytes_read = size
             self._progress.done = True
-        return {**self.columns.summary(), "load_s": self.load_s}
+        return {**self.columns.summary(), "load_s": self.load_s,
+                "node_id": ray.get_runtime_context().get_node_id()}
 
     def _on_member(self, members: int, consumed: int) -> None:
         with self._lock:

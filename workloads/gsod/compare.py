@@ -98,6 +98,7 @@ class CompareResult:
     missing_temp_rows: dict[str, int]
     next_year_rows: dict[str, int]
     archives: dict[str, str]
+    actor_nodes: dict[str, str]  # the Ray node each year's actor ran on
     load_s: float
     total_s: float
 
@@ -165,6 +166,7 @@ def compare_years(year1: int, year2: int, high_temp: float = DEFAULT_HIGH_TEMP,
         missing_temp_rows={y: s["missing_temp"] for y, s in by_year.items()},
         next_year_rows={y: s["next_year_rows"] for y, s in by_year.items()},
         archives={str(y): str(archives[y]) for y in years},
+        actor_nodes={y: s["node_id"] for y, s in by_year.items()},
         load_s=load_s, total_s=time.perf_counter() - started,
     )
 
