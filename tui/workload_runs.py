@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+SUBMIT_RETRY_S = 90.0  # the dashboard's job agent can take a while on a loaded machine
 
 
 class Launcher(Protocol):
@@ -111,6 +114,21 @@ class WorkloadRun:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def _submit(self, launcher: Launcher) -> str:
+        """Submit; a freshly started cluster's job agent may not be up yet, so retry that."""
+        deadline = time.monotonic() + SUBMIT_RETRY_S
+        while True:
+            try:
+                return launcher.submit(self.spec.module, list(self.spec.args),
+                                       name=self.spec.module.rsplit(".", 1)[-1])
+            except Exception as err:
+                if "try again later" not in str(err) or time.monotonic() > deadline:
+                    raise
+                self.deliver(WorkloadUpdate(self.spec.title, "SUBMITTING",
+                                            message="waiting for Ray's job agent to start"))
+                if self._stop.wait(2.0):
+                    return ""
+
     def _run(self) -> None:
         title = self.spec.title
         self.deliver(WorkloadUpdate(title, "SUBMITTING", started=True,
@@ -119,8 +137,9 @@ class WorkloadRun:
         output = ""
         try:
             launcher = self.make_launcher()
-            self.job_id = launcher.submit(self.spec.module, list(self.spec.args),
-                                          name=self.spec.module.rsplit(".", 1)[-1])
+            self.job_id = self._submit(launcher)
+            if not self.job_id:
+                return
             for state, new_text in launcher.follow(self.job_id):
                 output += new_text
                 if state.finished:
