@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures import wait as wait_for
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import psutil
 
@@ -51,7 +51,9 @@ from tui.core.sources.dashboard import (
 )
 from tui.core.sources.http import DashboardHttp
 from tui.core.sources.local_psutil import LocalProcessSampler
-from tui.core.sources.state_api import NodeRow, StateApiSource, TaskCounts, WorkerRow
+from tui.core.sources.state_api import NodeRow, StateApiSource, WorkerRow
+
+T = TypeVar("T")
 
 
 class SnapshotSource(Protocol):
@@ -85,8 +87,14 @@ class Collector:
         self._dashboard = DashboardSource(self._http) if self._http else None
         self._sampler = LocalProcessSampler()
         self._pool = ThreadPoolExecutor(max_workers=12, thread_name_prefix="raytui-collector")
+        # Slow calls whose cost grows with the number of tasks the cluster holds: served
+        # from the latest answer (see BackgroundRefresh). Ray's state server answers one
+        # request at a time, so every call kept off the poll shortens it.
         self._task_counts = (BackgroundRefresh(self._pool, self._state.task_counts, timeout_s)
                              if self._state else None)
+        self._failed_tasks = (BackgroundRefresh(self._pool, self._state.failed_tasks, timeout_s,
+                                                name="failed tasks")
+                              if self._state else None)
         self._own_pid = os.getpid()
         self._local_pids: tuple[int, ...] = ()
         self._local_ips = _local_ips()
@@ -121,6 +129,9 @@ class Collector:
         errors: list[str] = []
         state, dashboard = self._state, self._dashboard
         known_local_pids = self._local_pids
+        for slow in (self._task_counts, self._failed_tasks):
+            if slow is not None:
+                slow.start_if_due()  # runs alongside the fast calls below
         results = self._run_all({
             # last poll's local workers, sampled while the HTTP calls are in flight
             "local processes": functools.partial(self._sampler.sample, known_local_pids),
@@ -128,7 +139,6 @@ class Collector:
             "workers": state.workers,
             "actors": state.actors,
             "running tasks": state.running_tasks,
-            "failed tasks": state.failed_tasks,
             "node stats": dashboard.node_stats,
             "cluster status": dashboard.cluster_status,
         }, errors)
@@ -142,7 +152,8 @@ class Collector:
         assert self._task_counts is not None
         counts, counts_age = self._task_counts.latest(errors)
         running: list[Task] = results.get("running tasks") or []
-        failed: list[Task] = results.get("failed tasks") or []
+        assert self._failed_tasks is not None
+        failed: list[Task] = self._failed_tasks.latest(errors)[0] or []
         node_stats: dict[str, NodeStats] = results.get("node stats") or {}
         cluster_status: ClusterStatus | None = results.get("cluster status")
         usage = cluster_status.usage_by_node if cluster_status else {}
@@ -291,7 +302,7 @@ class Collector:
         self.close()
 
 
-class BackgroundRefresh:
+class BackgroundRefresh(Generic[T]):
     """A slow call kept off the poll's critical path: each poll takes the latest answer.
 
     Ray's task summary reads every task the GCS holds: about 3-4 s for 10,000 tasks on
@@ -302,7 +313,7 @@ class BackgroundRefresh:
     the first answer (up to the timeout) so it never starts without counts.
     """
 
-    def __init__(self, pool: ThreadPoolExecutor, call: Callable[[], TaskCounts],
+    def __init__(self, pool: ThreadPoolExecutor, call: Callable[[], T],
                  timeout_s: float, min_period_s: float = 0.5, name: str = "task summary",
                  ) -> None:
         self._pool = pool
@@ -310,23 +321,27 @@ class BackgroundRefresh:
         self._timeout_s = timeout_s
         self._min_period_s = min_period_s
         self._name = name
-        self._future: Future[tuple[TaskCounts, float]] | None = None
+        self._future: Future[tuple[T, float]] | None = None
         self._started = 0.0
         self._period_s = min_period_s
-        self._value: TaskCounts | None = None
+        self._value: T | None = None
         self._value_time = 0.0  # monotonic time the value was asked for
 
-    def _timed_call(self) -> tuple[TaskCounts, float]:
+    def _timed_call(self) -> tuple[T, float]:
         started = time.perf_counter()
         value = self._call()
         return value, time.perf_counter() - started
 
-    def latest(self, errors: list[str]) -> tuple[TaskCounts | None, float]:
-        """The newest value and its age in seconds; failures are added to `errors`."""
+    def start_if_due(self) -> None:
+        """Start a refresh if none is running and the spacing has passed."""
         now = time.monotonic()
         if self._future is None and now - self._started >= self._period_s:
             self._started = now
             self._future = self._pool.submit(self._timed_call)
+
+    def latest(self, errors: list[str]) -> tuple[T | None, float]:
+        """The newest value and its age in seconds; failures are added to `errors`."""
+        self.start_if_due()
         future = self._future
         if future is not None and self._value is None and not future.done():
             wait_for([future], timeout=self._timeout_s)  # nothing to show yet: wait
