@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import io
 import os
-import tarfile
 import threading
 import time
-import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -26,6 +24,7 @@ from typing import IO, Any
 import ray
 
 from workloads.gsod.format import FormatError, parse_member
+from workloads.gsod.tarstream import TarGzReader, TarStreamError
 
 
 class ArchiveError(ValueError):
@@ -44,23 +43,6 @@ class LoadProgress:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class _CountingReader(io.RawIOBase):
-    """A file-like view that counts the compressed bytes the decompressor consumed."""
-
-    def __init__(self, inner: IO[bytes]) -> None:
-        self.inner = inner
-        self.consumed = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.inner.read(len(buffer))
-        buffer[:len(data)] = data
-        self.consumed += len(data)
-        return len(data)
 
 
 @dataclass
@@ -100,33 +82,23 @@ class YearColumns:
 
     def _load_stream(self, raw: IO[bytes], label: str,
                      on_member: Callable[[int, int], None] | None) -> None:
-        counter = _CountingReader(raw)
+        reader = TarGzReader(raw)
         member_name = "(start)"
         try:
-            # Stream mode: one pass over the gzip, never seeking back (the tutorial's
-            # getmembers() + extractfile() decompresses the archive twice).
-            with tarfile.open(fileobj=io.BufferedReader(counter, 1 << 20), mode="r|gz") as tar:
-                for member in tar:
-                    member_name = member.name
-                    if not member.isfile():
-                        continue
-                    if not member.name.endswith(".csv"):
-                        raise ArchiveError(f"{label}: member {member.name!r} is not a station "
-                                           "CSV file; not a GSOD archive?")
-                    extracted = tar.extractfile(member)
-                    if extracted is None:
-                        continue
-                    data = extracted.read()
-                    if len(data) != member.size:
-                        raise EOFError(f"member {member.name!r} is cut short")
-                    self._add_member(data, member.name)
-                    if on_member:
-                        on_member(self.members, counter.consumed)
+            # One pass over the gzip (the tutorial's getmembers() + extractfile()
+            # decompresses the archive twice), members cut from a large buffer.
+            for member_name, data in reader:
+                if not member_name.endswith(".csv"):
+                    raise ArchiveError(f"{label}: member {member_name!r} is not a station "
+                                       "CSV file; not a GSOD archive?")
+                self._add_member(data, member_name)
+                if on_member:
+                    on_member(self.members, reader.consumed)
         except FormatError as err:
             raise ArchiveError(f"{label}: {err}") from None
-        except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
+        except (TarStreamError, OSError) as err:
             raise ArchiveError(f"{label}: corrupt or truncated archive "
-                               f"(at member {member_name!r}): {err}") from None
+                               f"(after member {member_name!r}): {err}") from None
 
     def _add_member(self, data: bytes, member: str) -> None:
         parsed = parse_member(data, member, self.year)

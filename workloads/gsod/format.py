@@ -273,6 +273,17 @@ def parse_member(data: bytes, member: str, year: int | None = None) -> MemberRow
     return result
 
 
+def _column(body: bytes, start: int, width: int, stride: int, count: int) -> list[bytes]:
+    """The `width` bytes at `start` of every row, for rows of equal length, without a
+    Python loop over rows: character columns are cut with stride slices, interleaved
+    with a line break (which no field can hold) into one buffer, and split on it."""
+    buffer = bytearray(count * (width + 1))
+    for offset in range(width):
+        buffer[offset::width + 1] = body[start + offset::stride]
+    buffer[width::width + 1] = b"\n" * count
+    return bytes(buffer[:-1]).split(b"\n")
+
+
 def _rows_in_noaa_shape(body: bytes) -> tuple[bytes | None, list[bytes], list[bytes]] | None:
     """(the station if every row has the same, DATE texts, TEMP texts), or None if a row
     is not in NOAA's shape.
@@ -293,9 +304,8 @@ def _rows_in_noaa_shape(body: bytes) -> tuple[bytes | None, list[bytes], list[by
         if any(body[1 + i::stride] != body[1 + i:2 + i] * count for i in range(11)):
             station = None
         temp_start = len(shape) - _TEMP_FROM_END
-        temp_width = WIDTHS["TEMP"]
-        dates = [body[i:i + 10] for i in range(15, len(body), stride)]
-        temps = [body[i:i + temp_width] for i in range(temp_start, len(body), stride)]
+        dates = _column(body, 15, 10, stride, count)
+        temps = _column(body, temp_start, WIDTHS["TEMP"], stride, count)
         return station, dates, temps
     if not all(_ROW_SHAPE.fullmatch(s) for s in set(masked.split(b"\n"))):
         return None
