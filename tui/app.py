@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import logging
 import os
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from rich.text import Text
 from textual import on
@@ -48,6 +51,8 @@ from tui.workload_runs import (
 )
 
 PANES = ("workers", "tasks", "actors", "flags", "workload")
+TABLE_PANES = {"workers": WorkersPanel, "tasks": TasksPanel, "actors": ActorsPanel,
+               "flags": FlagsPanel}
 INTERVALS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 FIB_SIZE = 100_000
 GSOD_YEARS = (1980, 2020)
@@ -105,7 +110,9 @@ class RaytuiApp(App[int]):
         self.interval_s = interval_s
         self.paused = False
         self.filter_text = ""
-        self.latest: Snapshot | None = None
+        self.latest: Snapshot | None = None  # the newest snapshot polled
+        self.shown: Snapshot | None = None  # the snapshot on screen (older when paused)
+        self._stale: set[str] = set()  # tabs not redrawn since `shown` changed
         self.snapshots_received = 0
         self.snapshots_applied = 0
         self.history = History()  # for sparklines; the collector keeps its own for flags
@@ -192,15 +199,25 @@ class RaytuiApp(App[int]):
         return ViewState(self.filter_text, snapshot.flags, self.history.worker_cpu,
                          self.interval_s)
 
+    def _panel(self, pane: str) -> WorkersPanel | TasksPanel | ActorsPanel | FlagsPanel | None:
+        if pane not in TABLE_PANES:
+            return None
+        return self.query_one(f"#{pane}-panel", TABLE_PANES[pane])
+
     def apply_snapshot(self, snapshot: Snapshot) -> None:
-        """Draw one snapshot on every panel; table changes are keyed diffs."""
-        view = self.view_state(snapshot)
+        """Draw one snapshot: the header, the visible panel (keyed diffs), the summaries.
+
+        Hidden tabs are only marked stale and drawn when shown: a big cluster's actor
+        table costs nothing while the user looks at the workers.
+        """
+        self.shown = snapshot
+        active = self.active_pane()
         with self.batch_update():
             self._show_header()
-            self.query_one("#workers-panel", WorkersPanel).show(snapshot, view)
-            self.query_one("#tasks-panel", TasksPanel).show(snapshot, view)
-            self.query_one("#actors-panel", ActorsPanel).show(snapshot, view)
-            self.query_one("#flags-panel", FlagsPanel).show(snapshot, view)
+            self._stale = set(TABLE_PANES) - {active}
+            panel = self._panel(active)
+            if panel is not None:
+                panel.show(snapshot, self.view_state(snapshot))
             self._show_tab_counts(snapshot)
             side = Text("\n").join([flag_line(f) for f in snapshot.flags]) \
                 if snapshot.flags else "none"
@@ -320,6 +337,11 @@ class RaytuiApp(App[int]):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
+        pane = self.active_pane()
+        panel = self._panel(pane)
+        if pane in self._stale and panel is not None and self.shown is not None:
+            self._stale.discard(pane)  # the view that was frozen or last drawn
+            panel.show(self.shown, self.view_state(self.shown))
         self.call_after_refresh(self._focus_active_table)
 
     @on(DataTable.RowSelected)
@@ -430,6 +452,22 @@ class RaytuiApp(App[int]):
                                     lambda action=binding.action: self.run_action(action))
 
 
+def divert_terminal_logging(path: Path) -> None:
+    """Ray's loggers write to the terminal and would scribble over the screen: use a file.
+
+    Called again after Ray or its job client is imported, since they add handlers then.
+    """
+    loggers = [logging.getLogger(), *(logger for logger in logging.root.manager.loggerDict.values()
+                                      if isinstance(logger, logging.Logger))]
+    stream: IO[str] | None = None
+    for logger in loggers:
+        for handler in logger.handlers:
+            if type(handler) is logging.StreamHandler and handler.stream in (
+                    sys.__stderr__, sys.__stdout__):
+                stream = stream or path.open("a", encoding="utf-8")
+                handler.setStream(stream)
+
+
 def run_app(args: argparse.Namespace) -> int:
     from tui.core.connection import BackgroundConnection, resolve_address
 
@@ -439,6 +477,7 @@ def run_app(args: argparse.Namespace) -> int:
     # the real stderr first.
     if not faulthandler.is_enabled():
         faulthandler.enable(file=sys.__stderr__ or sys.stderr, all_threads=False)
+    log_path = Path(tempfile.gettempdir()) / f"raytui-{os.getuid()}.log"
     background = BackgroundConnection(address, args.num_cpus).start()
 
     def open_source(stop: threading.Event) -> SnapshotSource | None:
@@ -449,6 +488,7 @@ def run_app(args: argparse.Namespace) -> int:
             raise background.error
         from tui.core.collector import Collector
 
+        divert_terminal_logging(log_path)
         return Collector(background.connection)
 
     def make_launcher() -> Launcher:
@@ -456,7 +496,9 @@ def run_app(args: argparse.Namespace) -> int:
             raise RuntimeError("not connected to Ray yet")
         from tui.core.jobs import JobLauncher
 
-        return JobLauncher(background.connection.dashboard_url)
+        launcher = JobLauncher(background.connection.dashboard_url)
+        divert_terminal_logging(log_path)
+        return launcher
 
     app = RaytuiApp(open_source=open_source, address_label=address.describe(),
                     interval_s=args.interval, make_launcher=make_launcher)

@@ -281,3 +281,20 @@ async def test_modal_open_skips_rendering_and_redraws_on_close() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert "66%" in cell_text(workers_table(app), key(1003), "cpu")
+
+
+async def test_hidden_tabs_are_drawn_when_shown_and_keep_a_paused_view() -> None:
+    source = FakeSource([make_snapshot()])
+    async with make_app(source).run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        await pilot.press("p")
+        source.push(replace(make_snapshot(), actors=make_snapshot().actors[:1]))
+        app.poller.wake()
+        await wait_for(pilot, lambda: app.snapshots_received >= 2)
+        app.query_one("#tabs", TabbedContent).active = "actors"
+        await pilot.pause()
+        actors = app.query_one("#actors-table", KeyedTable)
+        assert actors.row_count == 2  # the frozen view, not the newest poll
+        await pilot.press("p")
+        await pilot.pause()
+        assert row_keys(actors) == ["actor-1"]

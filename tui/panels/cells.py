@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from rich.text import Text
 
 SPARK_CHARS = " ▁▂▃▄▅▆▇█"
@@ -25,6 +27,13 @@ def cpu_bar(percent: float | None, width: int = 10) -> Text:
     """A bar of one core (100 %), then the number; above one core the bar is full."""
     if percent is None:
         return Text("-".rjust(width + 5))
+    return _cpu_bar(round(percent), width)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cpu_bar(percent: int, width: int) -> Text:
+    # cached: a big cluster asks for the same few hundred bars every poll (cells are
+    # never mutated after they are handed to a table)
     filled = max(0, min(width, round(percent / 100 * width)))
     style = "red" if percent >= 90 else "yellow" if percent >= 50 else "green"
     text = Text()

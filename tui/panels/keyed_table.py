@@ -18,9 +18,15 @@ from tui.panels.cells import KeyedText
 
 
 def _same(old: Any, new: Any) -> bool:
+    if old is new:  # cached cells (CPU bars) come back as the same object
+        return True
     if isinstance(old, Text) and isinstance(new, Text):
         return old.plain == new.plain and old.spans == new.spans and old.style == new.style
     return bool(old == new)
+
+
+def _length(cell: Any) -> int:
+    return cell.cell_len if isinstance(cell, Text) else len(str(cell))
 
 
 class KeyedTable(DataTable[Any]):
@@ -61,7 +67,9 @@ class KeyedTable(DataTable[Any]):
             else:
                 for column, before, after in zip(column_keys, old, cells, strict=True):
                     if not _same(before, after):
-                        self.update_cell(key, column, after, update_width=True)
+                        # widths are recomputed only when a cell grows (cheap otherwise)
+                        self.update_cell(key, column, after,
+                                         update_width=_length(after) > _length(before))
             self._shown[key] = cells
         new_order = {key: index for index, key in enumerate(order)}
         if new_order != self._order or len(self._order) != len(self._shown):
