@@ -56,7 +56,7 @@ TABLE_PANES = {"workers": WorkersPanel, "tasks": TasksPanel, "actors": ActorsPan
 INTERVALS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 FIB_SIZE = 100_000
 GSOD_YEARS = (1980, 2020)
-GSOD_SCALE = 0.05
+GSOD_SCALE = 0.02  # the workload's own default: seconds, not minutes
 
 SourceOpener = Callable[[threading.Event], SnapshotSource | None]
 
