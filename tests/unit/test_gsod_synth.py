@@ -194,3 +194,21 @@ def test_broken_archives_are_clear_errors(archive: bytes, message: str) -> None:
 def test_a_missing_archive_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="cannot open archive"):
         YearColumns(2019).load(tmp_path / "2019.tar.gz")
+
+
+def test_the_synth_command_writes_archives_and_rejects_bad_input(tmp_path: Path) -> None:
+    from tests.conftest import run_raytui
+
+    done = run_raytui("gsod", "synth", "--year", "1980", "--year", "2020", "--out",
+                      str(tmp_path), "--scale", "0.002", "--seed", "4")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["1980.tar.gz", "2020.tar.gz"]
+    assert f"{tmp_path}/2020.tar.gz: " in done.stdout and " rows (" in done.stdout
+    assert "100%" in done.stderr  # progress on stderr
+    same = write_archive(2020, tmp_path / "again", scale=0.002, seed=4).path
+    assert same.read_bytes() == (tmp_path / "2020.tar.gz").read_bytes()
+    for args, message in ((("--year", "1800"), "year must be between"),
+                          (("--year", "2020", "--scale", "0"), "--scale must be greater than 0")):
+        bad = run_raytui("gsod", "synth", *args, "--out", str(tmp_path / "bad"))
+        assert bad.returncode == 2
+        assert bad.stderr.count("\n") == 1 and message in bad.stderr

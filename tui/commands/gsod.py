@@ -11,6 +11,7 @@ from tui.commands import CommandGroups, UsageError, add_address_argument, connec
 
 def register(groups: CommandGroups) -> None:
     from workloads.gsod.__main__ import add_arguments
+    from workloads.gsod.compare import DEFAULT_SCALE
 
     gsod = groups.top.add_parser("gsod", help="make or download NOAA GSOD yearly archives")
     actions = gsod.add_subparsers(dest="gsod_action", metavar="ACTION", required=True,
@@ -22,8 +23,9 @@ def register(groups: CommandGroups) -> None:
     synth.add_argument("--year", type=int, action="append", required=True,
                        help="a year to write (repeat for more)")
     synth.add_argument("--out", type=Path, required=True, help="directory to write into")
-    synth.add_argument("--scale", type=float, default=1.0,
-                       help="fraction of a full year's stations (default %(default)s)")
+    synth.add_argument("--scale", type=float, default=DEFAULT_SCALE,
+                       help="fraction of a full year's stations; 1 = full size, a few "
+                       "minutes a year (default %(default)s, seconds)")
     synth.add_argument("--seed", type=int, default=0, help="seed (default %(default)s)")
     synth.set_defaults(handler=synth_command)
 
