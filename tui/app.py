@@ -41,6 +41,7 @@ from tui.panels.workload import WorkloadPanel
 from tui.poller import Poller, SnapshotSource
 from tui.screens.detail import DetailScreen, fields_text
 from tui.screens.help import HelpScreen
+from tui.screens.workload_form import WorkloadForm
 from tui.workload_runs import (
     Launcher,
     WorkloadRun,
@@ -94,6 +95,8 @@ class RaytuiApp(App[int]):
         Binding("minus", "interval(-1)", "Interval -"),
         Binding("f", "launch_fibonacci", "Fibonacci"),
         Binding("g", "launch_gsod", "GSOD"),
+        Binding("F", "workload_form('fibonacci')", "Fibonacci form"),
+        Binding("G", "workload_form('gsod')", "GSOD form"),
         Binding("tab", "next_panel", "Next panel", priority=True),
         Binding("enter", "details", "Details"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -408,11 +411,22 @@ class RaytuiApp(App[int]):
     # --- workloads ----------------------------------------------------------
 
     def action_launch_fibonacci(self) -> None:
-        cpus = int(self.latest.cluster.cpus_total) if self.latest else 0
-        self.launch(fibonacci_spec(FIB_SIZE, 2 * (cpus or self._cluster_cpus())))
+        self.launch(fibonacci_spec(FIB_SIZE, 2 * self._cpus()))
 
     def action_launch_gsod(self) -> None:
         self.launch(gsod_spec(*GSOD_YEARS, GSOD_SCALE))
+
+    def _cpus(self) -> int:
+        cpus = int(self.latest.cluster.cpus_total) if self.latest else 0
+        return cpus or self._cluster_cpus()
+
+    def action_workload_form(self, kind: str) -> None:
+        def launch_if_chosen(spec: WorkloadSpec | None) -> None:
+            if spec is not None:
+                self.launch(spec)
+            self.redraw()
+
+        self.push_screen(WorkloadForm(kind, self._cpus()), callback=launch_if_chosen)
 
     def launch(self, spec: WorkloadSpec) -> None:
         if self._make_launcher is None:

@@ -13,6 +13,7 @@ from tui.app import RaytuiApp
 from tui.panels.keyed_table import KeyedTable
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
+from tui.screens.workload_form import WorkloadForm
 
 HEAD = make_snapshot().workers[0].node_id
 
@@ -298,3 +299,35 @@ async def test_hidden_tabs_are_drawn_when_shown_and_keep_a_paused_view() -> None
         await pilot.press("p")
         await pilot.pause()
         assert row_keys(actors) == ["actor-1"]
+
+
+async def test_shift_f_opens_a_form_that_validates_and_launches() -> None:
+    launcher = FakeLauncher()
+    async with make_app(launcher=launcher).run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        await pilot.press("F")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkloadForm)
+        size = app.screen.query_one("#size", Input)
+        size.value = "-5"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "size must be at least 0" in str(app.screen.query_one("#form-error").render())
+        size.value = "2000"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: launcher.submitted)
+        module, args = launcher.submitted[0]
+        assert module == "workloads.fibonacci"
+        assert args[:4] == ("--size", "2000", "--count", "4")
+
+
+async def test_shift_g_form_escape_launches_nothing() -> None:
+    launcher = FakeLauncher()
+    async with make_app(launcher=launcher).run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        await pilot.press("G")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkloadForm)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, WorkloadForm) and launcher.submitted == []

@@ -18,7 +18,8 @@ INTRO = (
 def key_label(key: str) -> str:
     names = {"question_mark": "?", "slash": "/", "plus": "+", "minus": "-", "tab": "tab",
              "enter": "enter", "escape": "esc", "full_stop": ".", "comma": ",",
-             "left_square_bracket": "[", "right_square_bracket": "]"}
+             "left_square_bracket": "[", "right_square_bracket": "]",
+             "circumflex_accent": "^", "dollar_sign": "$"}
     return ", ".join(names.get(k, k) for k in key.split(","))
 
 
