@@ -195,7 +195,9 @@ def run_sweep(kind: str, sizes: Sequence[int], count: int | None, repeats: int,
         points.append(point)
         if on_point is not None:
             on_point(point)
-    return summarize(kind, count, repeats, points, local_nice=nice)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    return summarize(kind, count, repeats, points, local_nice=nice, load_average=load,
+                     cores=os.cpu_count())
 
 
 def add_arguments(parser: argparse.ArgumentParser,

@@ -19,11 +19,13 @@ KINDS: tuple[Kind, ...] = ("compute", "io")
 # "clearly faster" (hundreds of ms per task), measured on a 2-core machine: the
 # crossover moved between 10k and 80k with load there. About a minute with the defaults.
 DEFAULT_SIZES: dict[Kind, tuple[int, ...]] = {
-    "compute": (1_000, 3_000, 10_000, 20_000, 40_000, 70_000, 100_000, 150_000, 200_000),
+    # Not 200k: two tasks holding 1.7 GB each contend for memory on a small machine
+    # and lost to the loop in one run of three there.
+    "compute": (1_000, 3_000, 10_000, 20_000, 40_000, 70_000, 100_000, 150_000),
     # 60k returns about 0.15 GB per sequence: big enough to see transfer take over.
     "io": (100, 1_000, 3_000, 10_000, 30_000, 60_000),
 }
-DEFAULT_REPEATS = 3
+DEFAULT_REPEATS = 5  # the median of 5 rides out a busy neighbour; ~1 min for compute
 MAX_SIZE = 1_000_000  # 1M holds ~40 GB of big integers per task: surely a typo
 
 
@@ -70,6 +72,9 @@ class SweepSummary:
     message: str
     transfer_dominates_size: int | None = None  # io only
     local_nice: int | None = None  # the local loop ran at Ray's worker niceness
+    # 1-minute load average and cores of the driver's machine, when the sweep ended
+    load_average: float | None = None
+    cores: int | None = None
 
     @property
     def sizes(self) -> list[int]:
@@ -86,6 +91,8 @@ class SweepSummary:
             "crossover_size": self.crossover_size,
             "message": self.message,
             "local_nice": self.local_nice,
+            "load_average": self.load_average,
+            "cores": self.cores,
         }
         if self.kind == "io":
             data["transfer_dominates_size"] = self.transfer_dominates_size
@@ -192,8 +199,20 @@ def crossover_message(points: Sequence[SweepPoint], crossover: int | None) -> st
     return message
 
 
+BUSY_LOAD_PER_CORE = 2.0  # the sweep itself keeps about 2 processes busy
+
+
+def busy_note(load_average: float | None, cores: int | None) -> str:
+    """Why a fan-out may not win at all: other work already had the CPUs."""
+    if load_average is None or not cores or load_average <= BUSY_LOAD_PER_CORE * cores:
+        return ""
+    return (f" [the machine was busy: load average {load_average:.1f} on {cores} cores, so "
+            "the fan-out could not get its CPUs; rerun when it is quieter]")
+
+
 def summarize(kind: str, count: int, repeats: int, points: Sequence[SweepPoint],
-              local_nice: int | None = None) -> SweepSummary:
+              local_nice: int | None = None, load_average: float | None = None,
+              cores: int | None = None) -> SweepSummary:
     ordered = tuple(sorted(points, key=lambda p: p.size))
     crossover = crossover_size(ordered)
     message = crossover_message(ordered, crossover)
@@ -204,8 +223,9 @@ def summarize(kind: str, count: int, repeats: int, points: Sequence[SweepPoint],
             f"moving the data takes longer than computing it from size {transfer_size} on"
             if transfer_size is not None else
             "computing takes longer than moving the data at every size measured")
+    message += busy_note(load_average, cores)
     return SweepSummary(kind, count, repeats, ordered, crossover, message, transfer_size,
-                        local_nice)
+                        local_nice, load_average, cores)
 
 
 def point_event(point: SweepPoint) -> dict[str, Any]:

@@ -42,7 +42,8 @@ def test_compute_sweep_finds_the_crossover_between_small_and_large(
     assert largest["remote_s"] < largest["local_s"], "the fan-out should win at 100000"
     assert COMPUTE_SIZES[0] < data["crossover_size"] <= COMPUTE_SIZES[-1]
     # the reported crossover is the rule applied to the reported medians
-    recomputed = lab.summarize("compute", 2, 3, [lab.SweepPoint.from_json(p) for p in points])
+    recomputed = lab.summarize("compute", 2, 3, [lab.SweepPoint.from_json(p) for p in points],
+                               load_average=data["load_average"], cores=data["cores"])
     assert data["crossover_size"] == recomputed.crossover_size
     assert data["message"] == recomputed.message
     assert data["local_nice"] == 15, "the loop runs at Ray's default worker niceness"

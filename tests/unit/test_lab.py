@@ -187,3 +187,12 @@ def test_submit_sweep_gives_up_on_other_errors_and_after_the_deadline() -> None:
     busy = RuntimeError("No available agent to submit job")
     with pytest.raises(RuntimeError, match="another Ray cluster on the same machine"):
         submit_sweep(FlakySubmitter([busy] * 100), "io", (100,), None, 1, retry_s=0, pause_s=0)
+
+
+def test_a_busy_machine_is_named_in_the_verdict() -> None:
+    points = [point(1000, 0.001, 0.005), point(100_000, 1.0, 1.1)]
+    busy = lab.summarize("compute", 2, 3, points, load_average=9.5, cores=2)
+    assert "the machine was busy: load average 9.5 on 2 cores" in busy.message
+    assert busy.to_json()["load_average"] == 9.5 and busy.to_json()["cores"] == 2
+    quiet = lab.summarize("compute", 2, 3, points, load_average=2.1, cores=2)
+    assert "busy" not in quiet.message
