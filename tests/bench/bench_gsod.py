@@ -2,7 +2,9 @@
 TEMP columns), one Ray actor each, on a full-size synthetic year (scale 1, ~4 M rows).
 
 Targets: ours loads at least 5x faster and peaks at least 10x less actor memory, with
-identical counts. Also printed: the time to merely decompress the archive, the floor.
+identical counts. "Faster" is judged on the actor's CPU seconds for load_data, printed
+beside wall seconds: on a shared machine other people's load swings wall time between
+the two runs, CPU time much less. Also printed: the time to merely decompress the archive, the floor.
 The archive is generated once into $RAYTUI_BENCH_CACHE (default /tmp/raytui-bench-gsod).
 """
 
@@ -71,8 +73,9 @@ class TutorialGSODActor:
     def get_memory(self) -> dict[str, float]:
         import psutil
 
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return {"rss_mb": psutil.Process().memory_info().rss / 1e6, "peak_rss_mb": peak_kb / 1e3}
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {"rss_mb": psutil.Process().memory_info().rss / 1e6,
+                "peak_rss_mb": usage.ru_maxrss / 1e3, "cpu_s": usage.ru_utime + usage.ru_stime}
 
 
 def archive() -> Path:
@@ -87,14 +90,15 @@ def archive() -> Path:
     return path
 
 
-def decompress_only(path: Path) -> float:
-    started = time.perf_counter()
+def decompress_only(path: Path) -> tuple[float, float]:
+    """Wall and CPU seconds to inflate the archive and walk its members, nothing else."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     with tarfile.open(path, "r|gz") as tar:
         for member in tar:
             handle = tar.extractfile(member)
             if handle is not None:
                 handle.read()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def measure(actor_class: Any, path: Path) -> dict[str, Any]:
@@ -104,6 +108,7 @@ def measure(actor_class: Any, path: Path) -> dict[str, Any]:
         started = time.perf_counter()
         ray.get(actor.load_data.remote(str(path)))
         load_s = time.perf_counter() - started
+        load_cpu_s = ray.get(actor.get_memory.remote())["cpu_s"] - before["cpu_s"]
         stations = ray.get(actor.get_stations.remote())
         started = time.perf_counter()
         hot = ray.get(actor.get_high_temp_count.remote(stations))
@@ -112,32 +117,36 @@ def measure(actor_class: Any, path: Path) -> dict[str, Any]:
         after = ray.get(actor.get_memory.remote())
     finally:
         ray.kill(actor)
-    return {"load_s": load_s, "count_s": count_s, "rows": rows, "stations": len(stations),
+    return {"load_s": load_s, "load_cpu_s": load_cpu_s, "count_s": count_s, "rows": rows, "stations": len(stations),
             "station_set": stations, "hot": hot, "start_rss_mb": before["rss_mb"],
             "peak_rss_mb": after["peak_rss_mb"]}
 
 
 def main() -> int:
     path = archive()
-    floor_s = decompress_only(path)
+    floor_s, floor_cpu_s = decompress_only(path)
     with RayConnection(ClusterAddress("local"), num_cpus=2).connect():
         ours = measure(GSODActor, path)
         print(f"ours: load {ours['load_s']:.1f} s, peak RSS {ours['peak_rss_mb']:.0f} MB",
               flush=True)
         tutorial = measure(TutorialGSODActor, path)
     same = all(ours[k] == tutorial[k] for k in ("rows", "station_set", "hot"))
-    speedup = tutorial["load_s"] / ours["load_s"]
+    speedup = tutorial["load_cpu_s"] / ours["load_cpu_s"]
+    wall_speedup = tutorial["load_s"] / ours["load_s"]
     memory = tutorial["peak_rss_mb"] / ours["peak_rss_mb"]
     print(f"{'':28}{'tutorial':>12}{'ours':>12}{'ratio':>9}")
-    print(f"{'decompress only (floor), s':28}{floor_s:>24.1f}")
-    print(f"{'load_data, s':28}{tutorial['load_s']:>12.1f}{ours['load_s']:>12.1f}{speedup:>8.1f}x")
+    print(f"{'decompress only (floor), s':28}{floor_s:>24.1f}   (CPU {floor_cpu_s:.1f} s)")
+    print(f"{'load_data, wall s':28}{tutorial['load_s']:>12.1f}{ours['load_s']:>12.1f}"
+          f"{wall_speedup:>8.1f}x")
+    print(f"{'load_data, actor CPU s':28}{tutorial['load_cpu_s']:>12.1f}"
+          f"{ours['load_cpu_s']:>12.1f}{speedup:>8.1f}x")
     print(f"{'high temp count, s':28}{tutorial['count_s']:>12.2f}{ours['count_s']:>12.2f}")
     print(f"{'actor RSS at start, MB':28}{tutorial['start_rss_mb']:>12.0f}{ours['start_rss_mb']:>12.0f}")
     print(f"{'actor peak RSS, MB':28}{tutorial['peak_rss_mb']:>12.0f}{ours['peak_rss_mb']:>12.0f}{memory:>8.1f}x")
     print(f"{'rows':28}{tutorial['rows']:>12,}{ours['rows']:>12,}")
     print(f"{'stations':28}{tutorial['stations']:>12,}{ours['stations']:>12,}")
     print(f"{'TEMP >= 100 rows':28}{tutorial['hot']:>12,}{ours['hot']:>12,}")
-    print(f"counts identical: {same}; targets: load >= 5x ({speedup:.1f}x), "
+    print(f"counts identical: {same}; targets: load >= 5x in CPU s ({speedup:.1f}x), "
           f"peak memory >= 10x less ({memory:.1f}x)")
     return 0 if same and speedup >= 5 and memory >= 10 else 1
 

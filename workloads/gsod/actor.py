@@ -190,13 +190,14 @@ class GSODActor:
         return self.columns.high_temp_count(self.high_temp, stations)
 
     def get_memory(self) -> dict[str, float]:
-        """This actor process's resident memory now and at its peak, in MB."""
+        """This actor process's resident memory now and at its peak (MB), and CPU seconds."""
         import resource
 
         import psutil
 
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
-        return {"rss_mb": psutil.Process().memory_info().rss / 1e6, "peak_rss_mb": peak_kb / 1e3}
+        usage = resource.getrusage(resource.RUSAGE_SELF)  # ru_maxrss in KB on Linux
+        return {"rss_mb": psutil.Process().memory_info().rss / 1e6,
+                "peak_rss_mb": usage.ru_maxrss / 1e3, "cpu_s": usage.ru_utime + usage.ru_stime}
 
     def get_summary(self) -> dict[str, Any]:
         return {**self.columns.summary(), "load_s": self.load_s}

@@ -251,15 +251,14 @@ def parse_member(data: bytes, member: str, year: int | None = None) -> MemberRow
     if station is None or station.strip() != station:
         return parse_member_slow(data, member, year)  # rare: keep one code path for it
     next_year = 0
-    distinct_dates = set(dates)
     if year is not None:
         this_year = year_dates(year)
-        if not this_year.issuperset(distinct_dates):
+        if not this_year.issuperset(dates):
             following = year_dates(year + 1)
-            if not (this_year | following).issuperset(distinct_dates):
+            if not (this_year | following).issuperset(dates):
                 return parse_member_slow(data, member, year)
             next_year = sum(1 for date in dates if date in following)
-    elif not all(parse_date(d.decode(), None) for d in distinct_dates):
+    elif not all(parse_date(d.decode(), None) for d in set(dates)):
         return parse_member_slow(data, member, year)
     if TEMP_MISSING_BYTES in temp_texts or b"".join(temp_texts).translate(None, NUMBER_BYTES):
         return parse_member_slow(data, member, year)

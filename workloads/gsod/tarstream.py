@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from typing import IO
 
 BLOCK = 512
-CHUNK = 1 << 20
+CHUNK = 1 << 20      # compressed bytes per read
+OUT_CHUNK = 1 << 18  # inflated bytes per zlib call
 _REGULAR = (b"0", b"\0", b"7")
 
 
@@ -29,6 +30,7 @@ class TarGzReader:
         self.raw = raw
         self.consumed = 0
         self._inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip only
+        self._pending = b""  # compressed bytes read but not inflated yet
         self._buffer = bytearray()
         self._pos = 0
         self._raw_done = False
@@ -36,27 +38,28 @@ class TarGzReader:
     def _fill(self, wanted: int) -> bool:
         """Make `wanted` bytes available from the current position; False at the end."""
         while len(self._buffer) - self._pos < wanted:
-            if self._pos > CHUNK:  # drop what was read, so the buffer stays small
+            if self._pos > 4 * OUT_CHUNK:  # drop what was read, so the buffer stays small
                 del self._buffer[:self._pos]
                 self._pos = 0
-            if self._raw_done:
-                return False
-            chunk = self.raw.read(CHUNK)
-            self.consumed += len(chunk)
-            if not chunk:
-                self._raw_done = True
-                if not self._inflate.eof:
-                    raise TarStreamError("the gzip stream is cut short")
-                continue
+            if not self._pending:
+                if self._raw_done:
+                    return False
+                self._pending = self.raw.read(CHUNK)
+                self.consumed += len(self._pending)
+                if not self._pending:
+                    self._raw_done = True
+                    if not self._inflate.eof:
+                        raise TarStreamError("the gzip stream is cut short")
+                    continue
             try:
-                self._buffer += self._inflate.decompress(chunk)
-                while self._inflate.eof and self._inflate.unused_data:
-                    # Several gzip members one after the other: inflate the next one too.
-                    rest = self._inflate.unused_data
+                if self._inflate.eof:  # several gzip members one after the other
                     self._inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-                    self._buffer += self._inflate.decompress(rest)
+                # Bounded output: inflating into cache-sized pieces is faster.
+                self._buffer += self._inflate.decompress(self._pending, OUT_CHUNK)
             except zlib.error as err:
                 raise TarStreamError(f"not gzip data or damaged ({err})") from None
+            self._pending = (self._inflate.unused_data if self._inflate.eof
+                             else self._inflate.unconsumed_tail)
         return True
 
     def _drain(self) -> None:
@@ -67,7 +70,8 @@ class TarGzReader:
     def _take(self, size: int) -> bytes:
         if not self._fill(size):
             raise TarStreamError("the tar stream is cut short")
-        data = bytes(self._buffer[self._pos:self._pos + size])
+        with memoryview(self._buffer) as view:  # one copy, and the view is released
+            data = bytes(view[self._pos:self._pos + size])
         self._pos += size
         return data
 
