@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 from ray.cluster_utils import Cluster
 
 from tests.conftest import REPO
@@ -27,6 +28,17 @@ def spin_on_second(seconds):
 
 ray.get(spin_on_second.remote(60))
 """
+
+
+def alive(pids: list[int]) -> list[int]:
+    living = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                living.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return living
 
 
 def spinning_remote_worker(snapshot: Snapshot, second: str) -> bool:
@@ -68,9 +80,16 @@ def test_second_node_workers_get_cpu_from_the_dashboard() -> None:
 
             driver.terminate()
             driver.wait(30)
+            daemon_pids = [info.process.pid for node in cluster.list_all_nodes()
+                           for infos in node.all_processes.values() for info in infos
+                           if info.process is not None]
+            assert daemon_pids
             cluster.shutdown()
             shut_down = True
-            assert not cluster.remaining_processes_alive()
+            gone_by = time.monotonic() + 20  # killed processes take a moment to exit
+            while alive(daemon_pids) and time.monotonic() < gone_by:
+                time.sleep(0.5)
+            assert not alive(daemon_pids)
             gone = collector.poll_once()  # GCS and dashboard are gone: reported, not raised
             assert not gone.status.connected
             assert gone.status.errors and gone.workers == ()
