@@ -206,8 +206,8 @@ def busy_note(load_average: float | None, cores: int | None) -> str:
     """Why a fan-out may not win at all: other work already had the CPUs."""
     if load_average is None or not cores or load_average <= BUSY_LOAD_PER_CORE * cores:
         return ""
-    return (f" [the machine was busy: load average {load_average:.1f} on {cores} cores, so "
-            "the fan-out could not get its CPUs; rerun when it is quieter]")
+    return (f" [the machine was busy: load average {load_average:.1f} on {cores} cores; the "
+            "fan-out competed with that for CPUs, so rerun when it is quieter]")
 
 
 def summarize(kind: str, count: int, repeats: int, points: Sequence[SweepPoint],
