@@ -163,3 +163,25 @@ def test_a_source_that_never_answers_times_out() -> None:
         for conn in accepted:
             conn.close()
         server.close()
+
+
+@ray.remote(max_retries=0)
+def explode() -> None:
+    raise ValueError("raytui test failure")
+
+
+def test_failed_tasks_carry_their_error(collector: Collector) -> None:
+    with pytest.raises(ray.exceptions.RayTaskError):
+        ray.get(explode.remote())
+
+    def has_failure(s: Snapshot) -> bool:
+        return (any(t.name == "explode" for t in s.tasks.failed)
+                and s.tasks.by_state.get("FAILED", 0) >= 1)
+
+    snapshot = poll_until(collector, has_failure, timeout=20)
+    failed = next(t for t in snapshot.tasks.failed if t.name == "explode")
+    assert failed.state == "FAILED" and failed.error_type
+    assert "raytui test failure" in (failed.error_message or "")
+    assert snapshot.tasks.failed_list.total >= snapshot.tasks.failed_list.returned >= 1
+    group = next(g for g in snapshot.tasks.by_function if g.name == "explode")
+    assert group.by_state.get("FAILED") == 1
