@@ -26,9 +26,9 @@ from tui.panels.lab_plot import LabPlot, sweep_series
 from workloads import lab_results as lab
 
 INTRO = {
-    "compute": "Compute: COUNT Fibonacci sequences per size, a local loop vs a Ray fan-out. "
-               "Below the crossover Ray's per-task overhead (milliseconds) dominates; "
-               "above it the work is big enough to pay for distributing it.",
+    "compute": "Compute: one Fibonacci sequence per CPU, computed in a local loop and as a "
+               "Ray fan-out, size by size. Below the crossover Ray's per-task overhead "
+               "(milliseconds) dominates; above it the work pays for distributing it.",
     "io": "IO: the fan-out returns the whole sequence instead of its size. Compare the two "
           "fan-outs: the gap is the cost of moving the data through the object store.",
 }
