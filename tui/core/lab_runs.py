@@ -8,8 +8,10 @@ this machine when several Ray clusters run at once): then say that plainly.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Protocol
 
 from workloads import lab_results as lab
@@ -28,14 +30,28 @@ class Submitter(Protocol):
     def submit(self, module: str, args: Sequence[str], name: str = "") -> str: ...
 
 
+@contextmanager
+def quiet_job_sdk() -> Iterator[None]:
+    """Ray's job SDK logs "Uploading package ..." at INFO straight to the terminal's
+    stderr (its handler was bound before a TUI took the screen): garbage over the UI."""
+    logger = logging.getLogger("ray.dashboard.modules.dashboard_sdk")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def submit_sweep(launcher: Submitter, kind: str, sizes: Sequence[int], count: int | None,
                  repeats: int, retry_s: float = RETRY_S, pause_s: float = 1.0) -> str:
     deadline = time.monotonic() + retry_s
     while True:
         try:
-            return launcher.submit("workloads.lab",
-                                   lab.job_arguments(kind, sizes, count, repeats),
-                                   name=f"lab {kind}")
+            with quiet_job_sdk():
+                return launcher.submit("workloads.lab",
+                                       lab.job_arguments(kind, sizes, count, repeats),
+                                       name=f"lab {kind}")
         except Exception as err:
             if not any(text in str(err) for text in TRANSIENT):
                 raise

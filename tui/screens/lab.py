@@ -54,7 +54,7 @@ class LabScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     LabScreen #lab-intro { height: auto; padding: 0 1; color: $text-muted; }
-    LabScreen #lab-status { height: 1; padding: 0 1; }
+    LabScreen #lab-status { height: auto; max-height: 4; padding: 0 1; }
     LabScreen #lab-body { height: 1fr; }
     LabScreen #lab-plot { width: 1fr; height: 1fr; }
     LabScreen #lab-table { width: auto; max-width: 50%; height: 1fr; border-left: solid $primary; }
