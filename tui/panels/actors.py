@@ -61,11 +61,12 @@ class ActorsPanel(Vertical):
         self._last = (snapshot, view)
         actors = [a for a in snapshot.actors
                   if view.matches(a.class_name, a.name, a.state, a.pid, a.node_id, a.actor_id)]
+        table = self.table
         rows = {}
         for actor in actors:
             severity = view.severity_of(str(actor.pid)) if actor.pid else None
             rows[actor.actor_id] = (
-                self.table.first_cell(actor.class_name, actor.actor_id,
+                table.first_cell(actor.class_name, actor.actor_id,
                                       SEVERITY_STYLE[severity] if severity else ""),
                 actor.name or "-",
                 Text(actor.state, style=STATE_STYLE.get(actor.state, "")),
@@ -77,7 +78,7 @@ class ActorsPanel(Vertical):
                 (actor.death_cause or "")[:60],
             )
         order = [a.actor_id for a in sorted(actors, key=self._sort_key)]
-        self.table.sync(rows, order)
+        table.sync(rows, order)
         alive = sum(1 for a in snapshot.actors if a.state == "ALIVE")
         info = snapshot.actors_list
         truncated = f" (state API returned {info.returned} of {info.total})" \

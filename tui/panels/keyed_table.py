@@ -8,7 +8,7 @@ and the cursor follows its row (not its index) across refreshes and sorts.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -32,11 +32,20 @@ def _length(cell: Any) -> int:
 class KeyedTable(DataTable[Any]):
     """Columns are fixed at construction; the first column must hold a `KeyedText`."""
 
+    _defer_refresh = False  # a class default: DataTable.__init__ refreshes already
+
     def __init__(self, columns: Sequence[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._column_spec = list(columns)
         self._shown: dict[str, tuple[Any, ...]] = {}
         self._order: dict[str, int] = {}
+
+    def refresh(self, *args: Any, **kwargs: Any) -> Self:
+        # update_cell refreshes the whole table on every call; during `sync` one
+        # refresh at the end does the same work once instead of once per cell
+        if self._defer_refresh and not args and not kwargs:
+            return self
+        return super().refresh(*args, **kwargs)
 
     def on_mount(self) -> None:
         for key, label in self._column_spec:
@@ -56,6 +65,21 @@ class KeyedTable(DataTable[Any]):
         """Show exactly `rows` (key -> cells) in `order` (keys, first row first)."""
         selected = self.selected_key
         column_keys = [key for key, _ in self._column_spec]
+        self._defer_refresh = True
+        try:
+            self._apply_cells(rows, column_keys)
+        finally:
+            self._defer_refresh = False
+        self.refresh()
+        new_order = {key: index for index, key in enumerate(order)}
+        if new_order != self._order or len(self._order) != len(self._shown):
+            self._order = new_order
+            last = len(new_order)
+            self.sort(column_keys[0], key=lambda cell: new_order.get(cell.row_key, last))
+        if selected is not None and selected in self._shown:
+            self._move_to(selected)
+
+    def _apply_cells(self, rows: Mapping[str, Sequence[Any]], column_keys: list[str]) -> None:
         for key in [k for k in self._shown if k not in rows]:
             self.remove_row(key)
             del self._shown[key]
@@ -71,13 +95,6 @@ class KeyedTable(DataTable[Any]):
                         self.update_cell(key, column, after,
                                          update_width=_length(after) > _length(before))
             self._shown[key] = cells
-        new_order = {key: index for index, key in enumerate(order)}
-        if new_order != self._order or len(self._order) != len(self._shown):
-            self._order = new_order
-            last = len(new_order)
-            self.sort(column_keys[0], key=lambda cell: new_order.get(cell.row_key, last))
-        if selected is not None and selected in self._shown:
-            self._move_to(selected)
 
     def _move_to(self, key: str) -> None:
         try:

@@ -90,6 +90,7 @@ class WorkersPanel(Vertical):
         self._last = (snapshot, view)
         workers = [w for w in snapshot.workers
                    if view.matches(w.pid, w.node_id, doing(w), w.title, w.worker_type)]
+        table = self.table
         rows = {}
         # the other columns take about 56 cells: a wide terminal shows more of the task name
         limit = max(24, min(60, self.size.width - 56))
@@ -103,7 +104,7 @@ class WorkersPanel(Vertical):
                             style="reverse " + SEVERITY_STYLE[pid_severity] if pid_severity
                             else "")
             rows[key] = (
-                self.table.first_cell(worker.node_id[:6], key, SEVERITY_STYLE[node_severity]
+                table.first_cell(worker.node_id[:6], key, SEVERITY_STYLE[node_severity]
                                       if node_severity else ""),
                 pid_cell,
                 doing(worker)[:limit],
@@ -113,7 +114,7 @@ class WorkersPanel(Vertical):
                 fmt_bytes(worker.rss_bytes),
             )
         order = [worker_key(w) for w in sorted(workers, key=self._sort_key)]
-        self.table.sync(rows, order)
+        table.sync(rows, order)
         busy = sum(1 for w in snapshot.workers if w.running_task is not None)
         info = snapshot.workers_list
         shown = f"{len(workers)} of {len(snapshot.workers)}" if view.filter_text else \
