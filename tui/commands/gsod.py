@@ -148,8 +148,9 @@ def _run_gsod_as_job(dashboard_url: str, args: argparse.Namespace) -> int:
         output += new_text
     assert state is not None
     if state.status != "SUCCEEDED":
-        errors = [line for line in output.splitlines() if line.startswith("gsod: ")]
-        if errors:  # the workload's own one-line error: bad input, not a crash
+        errors = [line for line in output.splitlines()
+                  if line.startswith("gsod: ") and not line.startswith("gsod: error: ")]
+        if errors:  # the workload's own one-line error about its input, not a crash
             raise UsageError(f"raytui run gsod: {errors[-1].removeprefix('gsod: ')}")
         tail = output.strip().splitlines()[-1:] or [state.message]
         raise RuntimeError(f"job {job_id} {state.status.lower()}: {tail[0]}")

@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import ray
 
     from workloads.gsod.actor import ArchiveError
-    from workloads.gsod.compare import compare_years
+    from workloads.gsod.compare import ActorsDidNotStart, compare_years
 
     parser = argparse.ArgumentParser(prog="python -m workloads.gsod")
     add_arguments(parser)
@@ -88,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ArchiveError as err:
         print(f"gsod: {err}", file=sys.stderr)
         return 2
+    except ActorsDidNotStart as err:
+        print(f"gsod: error: {err}", file=sys.stderr)
+        return 1
     finally:
         ray.shutdown()
     report(result, args.json)

@@ -171,19 +171,41 @@ def compare_years(year1: int, year2: int, high_temp: float = DEFAULT_HIGH_TEMP,
     )
 
 
+ACTOR_START_TIMEOUT_S = 180.0
+
+
+class ActorsDidNotStart(RuntimeError):
+    """The actors never answered: no free resources, or their runtime env failed."""
+
+
 def _wait_with_progress(actors: dict[int, Any], loads: list[Any], total_bytes: int,
-                        show_progress: bool) -> None:
-    """Wait for the loads, reporting the actors' progress on stderr."""
+                        show_progress: bool,
+                        start_timeout_s: float = ACTOR_START_TIMEOUT_S) -> None:
+    """Wait for the loads, reporting the actors' progress on stderr.
+
+    Ray waits forever for an actor that cannot be placed or whose worker cannot be set
+    up; we give up after `start_timeout_s` without a word from both actors.
+    """
     bar = Progress("loading", total_bytes, "B") if show_progress else None
     pending = list(loads)
+    deadline = time.monotonic() + start_timeout_s
+    answered = False
     while pending:
         ready, pending = ray.wait(pending, num_returns=1, timeout=0.5)
         if ready:
             ray.get(ready)  # raises now if that load failed
-        if bar and pending:
+        if pending:
             try:
                 states = ray.get([a.get_progress.remote() for a in actors.values()], timeout=5)
+                answered = True
             except (ray.exceptions.GetTimeoutError, ray.exceptions.RayError):
+                if not answered and time.monotonic() > deadline:
+                    raise ActorsDidNotStart(
+                        f"the GSOD actors did not start within {start_timeout_s:.0f} s "
+                        "(no free CPU for them, or their worker setup failed: see "
+                        "`ray status` and the Ray logs)") from None
+                continue
+            if not bar:
                 continue
             done = sum(s["bytes_read"] for s in states)
             detail = ", ".join(f"{s['year']}: {s['members']:,} stations {s['rows']:,} rows"
