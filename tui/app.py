@@ -483,8 +483,11 @@ def divert_terminal_logging(path: Path) -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    from tui.commands import UsageError
     from tui.core.connection import BackgroundConnection, resolve_address
 
+    if not args.interval > 0:
+        raise UsageError(f"raytui: --interval must be greater than 0, got {args.interval:g}")
     address = resolve_address(args.address)
     # ray.init() enables faulthandler on sys.stderr unless it is on already; under Textual
     # sys.stderr is a capture without a file descriptor, and ray.init fails. Enable it on

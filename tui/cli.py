@@ -20,7 +20,7 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="raytui",
         description="A terminal monitor for Ray clusters. With no command, opens the monitor.",
@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="CPUs of the embedded local cluster (default: all)")
     parser.add_argument("--interval", type=float, default=1.0,
                         help="seconds between polls (default %(default)s)")
+    if not with_commands:
+        return parser
     top = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     run_parser = top.add_parser("run", help="run a tutorial workload and print its results")
     run = run_parser.add_subparsers(dest="workload", metavar="WORKLOAD", required=True,
@@ -40,11 +42,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _monitor_args(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """`raytui [options]` opens the monitor: parse that without importing every command
+    module (some import Ray, a second or more before the first frame). None otherwise."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if "-h" in args_list or "--help" in args_list:
+        return None
+    try:
+        args, rest = build_parser(with_commands=False).parse_known_args(args_list)
+    except UsageError:
+        return None  # the full parser reports it
+    return None if rest else args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from tui.core.connection import AddressError, ConnectError
 
     try:
-        args = build_parser().parse_args(argv)
+        args = _monitor_args(argv) or build_parser().parse_args(argv)
         handler = getattr(args, "handler", None)
         if handler is None:
             from tui.app import run_app
