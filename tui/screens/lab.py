@@ -51,6 +51,8 @@ class LabScreen(Screen[None]):
         Binding("i", "run('io')", "IO sweep"),
         Binding("x", "stop", "Stop sweep"),
         Binding("escape", "close", "Back"),
+        # the monitor's enter opens a worker's details: meaningless over the Lab
+        Binding("enter", "ignore", show=False, priority=True),
     ]
     DEFAULT_CSS = """
     LabScreen #lab-intro { height: auto; padding: 0 1; color: $text-muted; }
@@ -121,6 +123,9 @@ class LabScreen(Screen[None]):
         if self.running:
             self._stop.set()
             self._status(f"{self.kind} sweep: stopping...", "bold yellow")
+
+    def action_ignore(self) -> None:
+        pass
 
     def action_close(self) -> None:
         self.app.pop_screen()
