@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
 from tui.commands import CommandGroups, UsageError, add_address_argument, connected
@@ -141,12 +142,19 @@ def _run_gsod_as_job(dashboard_url: str, args: argparse.Namespace) -> int:
     if args.data_dir is not None:
         job_args += ["--data-dir", str(args.data_dir)]
     launcher = JobLauncher(dashboard_url)
-    job_id = _submit_when_agent_ready(launcher, job_args)
-    output = ""
-    state = None
-    for state, new_text in launcher.follow(job_id):  # noqa: B007 - the last state is the result
-        output += new_text
-    assert state is not None
+    for attempt in (1, 2):
+        job_id = _submit_when_agent_ready(launcher, job_args)
+        output = ""
+        state = None
+        for state, new_text in launcher.follow(job_id):  # noqa: B007 - the last is the result
+            output += new_text
+        assert state is not None
+        # Ray can drop the uploaded code package between two jobs while reporting it
+        # as present ("Failed to download runtime_env file package"): submit once more.
+        lost_package = "Failed to download runtime_env file package" in output + state.message
+        if state.status == "SUCCEEDED" or not lost_package or attempt == 2:
+            break
+        time.sleep(2.0)
     if state.status != "SUCCEEDED":
         errors = [line for line in output.splitlines()
                   if line.startswith("gsod: ") and not line.startswith("gsod: error: ")]
@@ -167,8 +175,6 @@ def _run_gsod_as_job(dashboard_url: str, args: argparse.Namespace) -> int:
 def _submit_when_agent_ready(launcher: object, job_args: list[str], wait_s: float = 30.0) -> str:
     """Submit, retrying while a freshly started cluster's job agent is not up yet
     (the dashboard answers HTTP 500 "No available agent to submit job")."""
-    import time
-
     from tui.core.jobs import JobLauncher
 
     assert isinstance(launcher, JobLauncher)
