@@ -155,3 +155,25 @@ def test_compare_years_raises_archive_errors_from_the_actor(
     (tmp_path / "2020.tar.gz").write_bytes(b"not an archive")
     with pytest.raises(ArchiveError, match="2020.tar.gz: corrupt or truncated"):
         compare_years(1980, 2020, 100, tmp_path, show_progress=False)
+
+
+def test_actors_that_cannot_start_end_the_wait_instead_of_hanging(
+        ray_cluster: RayConnection) -> None:
+    import time
+
+    from workloads.gsod.actor import GSODActor
+    from workloads.gsod.compare import ActorsDidNotStart, _wait_with_progress
+
+    # A resource no node has: Ray would keep this actor pending forever.
+    actor = GSODActor.options(resources={"no_such_node": 1}).remote(2020, 100)  # type: ignore[attr-defined]
+    try:
+        load = actor.load_data.remote(b"", 0)
+        started = time.monotonic()
+        with pytest.raises(ActorsDidNotStart, match="did not start within 3 s"):
+            _wait_with_progress({2020: actor}, [load], 1, show_progress=False,
+                                start_timeout_s=3)
+        assert time.monotonic() - started < 30
+    finally:
+        import ray
+
+        ray.kill(actor)
