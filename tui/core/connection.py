@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -205,16 +206,17 @@ class RayConnection:
             return self
         quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
         if kind == "local":
-            context = ray.init(
-                # "local" always starts a new cluster; without an address Ray would join
-                # any cluster `ray start` or ray.cluster_utils left on this machine
-                address="local",
-                num_cpus=self.num_cpus,
-                include_dashboard=True,
-                dashboard_host="127.0.0.1",
-                dashboard_port=free_port(),
-                **quiet,
-            )
+            with _private_agent_port():
+                context = ray.init(
+                    # "local" always starts a new cluster; without an address Ray would
+                    # join any cluster `ray start` or ray.cluster_utils left on this machine
+                    address="local",
+                    num_cpus=self.num_cpus,
+                    include_dashboard=True,
+                    dashboard_host="127.0.0.1",
+                    dashboard_port=free_port(),
+                    **quiet,
+                )
             self.started_local = True
         else:
             target = self.address.value if kind == "gcs" else _auto_address()
@@ -253,6 +255,34 @@ class RayConnection:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextmanager
+def _private_agent_port() -> Iterator[None]:
+    """Give the dashboard agent of a cluster we start a free port instead of 52365.
+
+    Every Ray node's agent (which runs jobs) listens on 52365 by default and
+    `ray.init()` offers no way to change it, so a second local cluster on the same
+    machine (a user's own, a test's) loses its job agent: submissions then fail with
+    "No available agent" or reach the wrong cluster. `ray start` has the flag; for
+    `ray.init` the port is a RayParams default, set here for this one call.
+    """
+    try:
+        from ray._private import parameter
+    except ImportError:
+        yield
+        return
+    original = parameter.RayParams.__init__
+
+    def init_with_free_agent_port(self: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("dashboard_agent_listen_port", free_port())
+        original(self, *args, **kwargs)
+
+    parameter.RayParams.__init__ = init_with_free_agent_port  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        parameter.RayParams.__init__ = original  # type: ignore[method-assign]
 
 
 def _url_host_port(url: str) -> tuple[str, int]:
