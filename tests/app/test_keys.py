@@ -208,7 +208,7 @@ async def test_f_launches_fibonacci_and_shows_its_timings() -> None:
         await pilot.pause(0.1)
         module, args = launcher.submitted[0]
         assert module == "workloads.fibonacci"
-        assert args[args.index("--count") + 1] == "4"  # two per logical CPU
+        assert args[args.index("--count") + 1] == "8"  # four per logical CPU
         status = str(app.query_one("#workload-status", Static).render())
         assert "SUCCEEDED" in status
         result = str(app.query_one("#workload-result", Static).render())
@@ -318,7 +318,7 @@ async def test_shift_f_opens_a_form_that_validates_and_launches() -> None:
         await wait_for(pilot, lambda: launcher.submitted)
         module, args = launcher.submitted[0]
         assert module == "workloads.fibonacci"
-        assert args[:4] == ("--size", "2000", "--count", "4")
+        assert args[:4] == ("--size", "2000", "--count", "8")
 
 
 async def test_shift_g_form_escape_launches_nothing() -> None:
