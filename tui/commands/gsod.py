@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 from tui.commands import CommandGroups, UsageError, add_address_argument, connected
@@ -134,55 +133,29 @@ def run_gsod_command(args: argparse.Namespace) -> int:
 
 def _run_gsod_as_job(dashboard_url: str, args: argparse.Namespace) -> int:
     """With only a dashboard URL there is no driver here: run the experiment as a job."""
-    from tui.core.jobs import JobLauncher
+    from tui.core.jobs import JobLauncher, last_json_object
     from workloads.gsod.compare import CompareResult, tutorial_lines
 
     job_args = ["--years", *map(str, args.years), "--high-temp", str(args.high_temp),
                 "--scale", str(args.scale), "--seed", str(args.seed), "--json"]
     if args.data_dir is not None:
         job_args += ["--data-dir", str(args.data_dir)]
-    launcher = JobLauncher(dashboard_url)
-    for attempt in (1, 2):
-        job_id = _submit_when_agent_ready(launcher, job_args)
-        output = ""
-        state = None
-        for state, new_text in launcher.follow(job_id):  # noqa: B007 - the last is the result
-            output += new_text
-        assert state is not None
-        # Ray can drop the uploaded code package between two jobs while reporting it
-        # as present ("Failed to download runtime_env file package"): submit once more.
-        lost_package = "Failed to download runtime_env file package" in output + state.message
-        if state.status == "SUCCEEDED" or not lost_package or attempt == 2:
-            break
-        time.sleep(2.0)
+    state, output = JobLauncher(dashboard_url).run("workloads.gsod", job_args, name="gsod")
     if state.status != "SUCCEEDED":
         errors = [line for line in output.splitlines()
                   if line.startswith("gsod: ") and not line.startswith("gsod: error: ")]
         if errors:  # the workload's own one-line error about its input, not a crash
             raise UsageError(f"raytui run gsod: {errors[-1].removeprefix('gsod: ')}")
         tail = output.strip().splitlines()[-1:] or [state.message]
-        raise RuntimeError(f"job {job_id} {state.status.lower()}: {tail[0]}")
-    result_line = next(line for line in reversed(output.splitlines()) if line.startswith("{"))
-    data = json.loads(result_line)
+        raise RuntimeError(f"job {state.job_id} {state.status.lower()}: {tail[0]}")
+    data = last_json_object(output)
+    if data is None:
+        raise RuntimeError(f"job {state.job_id} printed no result")
     if args.json:
-        print(result_line)
+        print(json.dumps(data))
     else:
         data["years"] = tuple(data["years"])
         print("\n".join(tutorial_lines(CompareResult(**data))))
     return 0
 
 
-def _submit_when_agent_ready(launcher: object, job_args: list[str], wait_s: float = 30.0) -> str:
-    """Submit, retrying while a freshly started cluster's job agent is not up yet
-    (the dashboard answers HTTP 500 "No available agent to submit job")."""
-    from tui.core.jobs import JobLauncher
-
-    assert isinstance(launcher, JobLauncher)
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            return launcher.submit("workloads.gsod", job_args, name="gsod")
-        except RuntimeError as err:
-            if "No available agent" not in str(err) or time.monotonic() > deadline:
-                raise
-            time.sleep(1.0)

@@ -41,7 +41,7 @@ def run_fib_command(args: argparse.Namespace) -> int:
 
 def _run_fib_as_job(dashboard_url: str, args: argparse.Namespace) -> int:
     """With only a dashboard URL there is no driver here: run the experiment as a job."""
-    from tui.core.jobs import JobLauncher
+    from tui.core.jobs import JobLauncher, last_json_object
 
     job_args = ["--size", str(args.size), "--pattern", args.pattern]
     if args.count is not None:
@@ -49,20 +49,12 @@ def _run_fib_as_job(dashboard_url: str, args: argparse.Namespace) -> int:
     job_args += [flag for flag, on in (("--return-sequence", args.return_sequence),
                                        ("--no-local", not args.with_local),
                                        ("--warm", args.warm), ("--json", True)) if on]
-    launcher = JobLauncher(dashboard_url)
-    job_id = launcher.submit("workloads.fibonacci", job_args, name="fib")
-    output = ""
-    state = None
-    for state, new_text in launcher.follow(job_id):  # noqa: B007 - the last state is the result
-        output += new_text
-    assert state is not None
-    if state.status != "SUCCEEDED":
+    state, output = JobLauncher(dashboard_url).run("workloads.fibonacci", job_args, name="fib")
+    data = last_json_object(output)
+    if state.status != "SUCCEEDED" or data is None:
         tail = output.strip().splitlines()[-1:] or [state.message]
-        raise RuntimeError(f"job {job_id} {state.status.lower()}: {tail[0]}")
-    result_line = next(line for line in reversed(output.splitlines()) if line.startswith("{"))
-    data = json.loads(result_line)
-    print(result_line if args.json else "\n".join(
-        fibonacci_lines_from_json(data)))
+        raise RuntimeError(f"job {state.job_id} {state.status.lower()}: {tail[0]}")
+    print(json.dumps(data) if args.json else "\n".join(fibonacci_lines_from_json(data)))
     return 0
 
 

@@ -8,11 +8,15 @@ same launch works on an attached remote cluster that never installed raytui.
 from __future__ import annotations
 
 import ipaddress
+import json
+import logging
 import shlex
 import socket
 import sys
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,10 +55,51 @@ def workload_entrypoint(module: str, args: Sequence[str], local: bool) -> str:
     return " ".join(shlex.quote(part) for part in (python, "-m", module, *args))
 
 
+def last_json_object(output: str) -> dict[str, Any] | None:
+    """The result a workload printed: its last line that is a JSON object."""
+    for line in reversed(output.splitlines()):
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                return value
+    return None
+
+
 def workload_runtime_env() -> dict[str, Any]:
     import workloads
 
     return {"py_modules": [str(Path(workloads.__file__).parent)]}
+
+
+SUBMIT_RETRY_S = 30.0
+# How Ray's job API refuses while a fresh cluster's job agent is still starting.
+AGENT_NOT_READY = ("No available agent to submit job", "try again later")
+NO_AGENT_HINT = (
+    "Ray's job agent did not take the job. On a cluster started with `ray start`, its "
+    "port (52365 by default) may be held by another Ray cluster on the same machine; "
+    "stop the other cluster, or pass the GCS address (host:6379) instead of the "
+    "dashboard URL so the workload runs without a job"
+)
+
+
+class SubmitCancelled(Exception):
+    """The caller's stop event was set while waiting for the job agent."""
+
+
+@contextmanager
+def quiet_job_sdk() -> Iterator[None]:
+    """Ray's job SDK logs "Uploading package ..." at INFO straight to stderr, which
+    lands on top of a TUI's screen and in the middle of a CLI's output."""
+    logger = logging.getLogger("ray.dashboard.modules.dashboard_sdk")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 class JobLauncher:
@@ -70,14 +115,53 @@ class JobLauncher:
         self.local = is_local_url(dashboard_url)
         self._client = JobSubmissionClient(dashboard_url)
 
-    def submit(self, module: str, args: Sequence[str], name: str = "") -> str:
-        return str(
-            self._client.submit_job(
-                entrypoint=workload_entrypoint(module, args, self.local),
-                runtime_env=workload_runtime_env(),
-                metadata={"raytui": name or module},
-            )
-        )
+    def submit(
+        self,
+        module: str,
+        args: Sequence[str],
+        name: str = "",
+        *,
+        retry_s: float = SUBMIT_RETRY_S,
+        on_wait: Callable[[str], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> str:
+        """Submit `python -m module args`; retry while the job agent is starting.
+
+        `on_wait` hears why we wait; setting `stop` abandons with SubmitCancelled.
+        """
+        deadline = time.monotonic() + retry_s
+        while True:
+            try:
+                with quiet_job_sdk():
+                    return str(self._client.submit_job(
+                        entrypoint=workload_entrypoint(module, args, self.local),
+                        # A local cluster runs this interpreter, which has the code
+                        # installed; shipping it anyway races with Ray's package cleanup
+                        # ("Failed to download runtime_env file package") between jobs.
+                        runtime_env=None if self.local else workload_runtime_env(),
+                        metadata={"raytui": name or module},
+                    ))
+            except Exception as err:
+                if not any(text in str(err) for text in AGENT_NOT_READY):
+                    raise
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"cannot submit {module}: {NO_AGENT_HINT}") from err
+            if on_wait is not None:
+                on_wait("waiting for Ray's job agent to start")
+            if stop is not None:
+                if stop.wait(1.0):
+                    raise SubmitCancelled(module)
+            else:
+                time.sleep(1.0)
+
+    def run(self, module: str, args: Sequence[str], name: str = "") -> tuple[JobState, str]:
+        """Submit and follow to the end: the terminal state and the job's whole output."""
+        job_id = self.submit(module, args, name)
+        output = ""
+        state = JobState(job_id, "PENDING")
+        for state, new_text in self.follow(job_id):  # noqa: B007 - the last one is the result
+            output += new_text
+        return state, output
 
     def state(self, job_id: str) -> JobState:
         info = self._client.get_job_info(job_id)
