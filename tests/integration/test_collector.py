@@ -106,7 +106,8 @@ def test_dashboard_path_for_every_node(ray_cluster: RayConnection) -> None:
     try:
         with Collector(ray_cluster, psutil_node_ids=set()) as collector:
             def dashboard_cpu(s: Snapshot) -> bool:
-                return any(w.cpu_source == "dashboard" and w.running_task is not None
+                # by the process title: Ray's task events (running_task) can lag under load
+                return any(w.cpu_source == "dashboard" and w.title.startswith("ray::burn")
                            and w.cpu_percent > 30 for w in s.workers)
 
             snapshot = poll_until(collector, dashboard_cpu, timeout=25, interval=1.0)
