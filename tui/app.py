@@ -496,9 +496,13 @@ def run_app(args: argparse.Namespace) -> int:
     if not faulthandler.is_enabled():
         faulthandler.enable(file=sys.__stderr__ or sys.stderr, all_threads=False)
     log_path = Path(tempfile.gettempdir()) / f"raytui-{os.getuid()}.log"
-    background = BackgroundConnection(address, args.num_cpus).start()
+    background = BackgroundConnection(address, args.num_cpus)
 
     def open_source(stop: threading.Event) -> SnapshotSource | None:
+        # Started here, on the poll thread once the app runs, so that Ray (imported and
+        # initialised by the connection thread) finds Textual's stdout/stderr capture in
+        # place and its log lines never land on the screen.
+        background.start()
         while not background.ready.wait(0.1):
             if stop.is_set():
                 return None

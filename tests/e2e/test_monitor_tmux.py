@@ -72,7 +72,13 @@ def test_raytui_draws_launches_fibonacci_and_quits_cleanly(tmp_path: Path) -> No
             return bool(match and int(match.group(2)) >= 1
                         and "fibonacci_distributed" in screen)
 
-        wait_for_screen(session, busy_workers, 120.0)
+        try:
+            wait_for_screen(session, busy_workers, 120.0)
+        except AssertionError as err:  # show what the Workload tab says about the job
+            tmux("send-keys", "-t", session, "Tab", "Tab", "Tab", "Tab")
+            time.sleep(1)
+            raise AssertionError(f"{err}\nWorkload tab:\n"
+                                 f"{tmux('capture-pane', '-p', '-t', session)}") from None
         tmux("send-keys", "-t", session, "q")
         deadline = time.monotonic() + 60
         while not rc_file.exists() and time.monotonic() < deadline:
