@@ -56,7 +56,7 @@ TABLE_PANES = {"workers": WorkersPanel, "tasks": TasksPanel, "actors": ActorsPan
                "flags": FlagsPanel}
 INTERVALS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 FIB_SIZE = 100_000
-FIB_TASKS_PER_CPU = 4  # enough queued work to watch the workers fill up for a while
+FIB_TASKS_PER_CPU = 8  # enough queued work to watch the workers fill up for a while
 GSOD_YEARS = (1980, 2020)
 GSOD_SCALE = 0.02  # the workload's own default: seconds, not minutes
 

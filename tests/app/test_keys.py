@@ -208,7 +208,7 @@ async def test_f_launches_fibonacci_and_shows_its_timings() -> None:
         await pilot.pause(0.1)
         module, args = launcher.submitted[0]
         assert module == "workloads.fibonacci"
-        assert args[args.index("--count") + 1] == "8"  # four per logical CPU
+        assert args[args.index("--count") + 1] == "16"  # eight per logical CPU
         status = str(app.query_one("#workload-status", Static).render())
         assert "SUCCEEDED" in status
         result = str(app.query_one("#workload-result", Static).render())
@@ -318,7 +318,7 @@ async def test_shift_f_opens_a_form_that_validates_and_launches() -> None:
         await wait_for(pilot, lambda: launcher.submitted)
         module, args = launcher.submitted[0]
         assert module == "workloads.fibonacci"
-        assert args[:4] == ("--size", "2000", "--count", "8")
+        assert args[:4] == ("--size", "2000", "--count", "16")
 
 
 async def test_shift_g_form_escape_launches_nothing() -> None:
@@ -331,3 +331,16 @@ async def test_shift_g_form_escape_launches_nothing() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, WorkloadForm) and launcher.submitted == []
+
+
+async def test_busy_counts_workers_running_a_task_or_burning_cpu() -> None:
+    source = FakeSource([make_snapshot()])
+    async with make_app(source).run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        caption = app.query_one("#workers-caption", Static)
+        assert "5 workers, 2 busy" in str(caption.render())
+        # the state API has not reported 1002's task yet, but its CPU says it works
+        source.push(with_cpu(make_snapshot(), 1002, 80.0))
+        app.poller.wake()
+        await wait_for(pilot, lambda: app.snapshots_applied >= 2)
+        assert "5 workers, 3 busy" in str(caption.render())

@@ -33,6 +33,16 @@ def doing(worker: Worker) -> str:
     return "idle" if not title or title == "IDLE" else title
 
 
+BUSY_CPU_PERCENT = 50.0
+
+
+def is_busy(worker: Worker) -> bool:
+    """Running a task, or burning CPU (the state API reports running tasks seconds late)."""
+    if worker.worker_type == "DRIVER":
+        return False
+    return worker.running_task is not None or worker.cpu_percent >= BUSY_CPU_PERCENT
+
+
 def window(values: list[float], interval_s: float) -> list[float]:
     """The last 60 s of samples squeezed into SPARK_WIDTH columns (max of each bucket)."""
     recent = values[-max(1, math.ceil(SPARK_WINDOW_S / max(interval_s, 0.1))):]
@@ -115,7 +125,7 @@ class WorkersPanel(Vertical):
             )
         order = [worker_key(w) for w in sorted(workers, key=self._sort_key)]
         table.sync(rows, order)
-        busy = sum(1 for w in snapshot.workers if w.running_task is not None)
+        busy = sum(1 for w in snapshot.workers if is_busy(w))
         info = snapshot.workers_list
         shown = f"{len(workers)} of {len(snapshot.workers)}" if view.filter_text else \
             str(len(snapshot.workers))

@@ -35,7 +35,7 @@ class WorkloadForm(ModalScreen[WorkloadSpec | None]):
             if self.kind == "fibonacci":
                 yield Static("[b]Launch Fibonacci[/b] (a Ray job; enter launches, esc cancels)")
                 yield from self._field("size", "100000")
-                yield from self._field("count", str(4 * self.cpus))  # as the f key
+                yield from self._field("count", str(8 * self.cpus))  # as the f key
                 with Horizontal():
                     yield Label("pattern")
                     yield Select([("parallel", "parallel"), ("serial", "serial")],
