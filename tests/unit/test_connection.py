@@ -58,3 +58,15 @@ def test_refused_port_fails_fast_with_the_address_named() -> None:
     with pytest.raises(ConnectError, match=f"127.0.0.1:{port}"):
         connection.check_reachable("127.0.0.1", port, f"127.0.0.1:{port}")
     assert time.monotonic() - start < 5
+
+
+def test_an_initialised_process_refuses_a_second_gcs(ray_cluster) -> None:
+    other = connection.RayConnection(parse_address(f"127.0.0.1:{connection.free_port()}"))
+    with pytest.raises(ConnectError, match="already drives the Ray cluster"):
+        other.connect()
+    same = connection.RayConnection(parse_address(ray_cluster.gcs_address)).connect()
+    assert same.gcs_address == ray_cluster.gcs_address
+    same.close()  # adopted, not owned: the session cluster must survive this
+    import ray
+
+    assert ray.is_initialized()

@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -191,11 +191,18 @@ class RayConnection:
     def connect(self) -> RayConnection:
         import ray  # heavy: imported only when a connection is really made
 
-        if ray.is_initialized():
-            # e.g. a test or notebook that already called ray.init(): reuse, never shut down
-            self._adopt(ray.get_runtime_context().gcs_address)
-            return self
         kind = self.address.kind
+        if ray.is_initialized() and kind != "dashboard":
+            # e.g. a test or notebook that already called ray.init(): reuse, never shut
+            # down. A process drives one cluster only, so another GCS is an error.
+            current = ray.get_runtime_context().gcs_address
+            if kind == "gcs" and not _same_endpoint(self.address.value or "", current):
+                raise ConnectError(
+                    f"this process already drives the Ray cluster at {current}; "
+                    f"it cannot also attach to {self.address.describe()}"
+                )
+            self._adopt(current)
+            return self
         if kind != "local":
             enable_token_mode()  # a local ray.init() sets up its own token
         if kind == "dashboard":
@@ -283,6 +290,19 @@ def _private_agent_port() -> Iterator[None]:
         yield
     finally:
         parameter.RayParams.__init__ = original  # type: ignore[method-assign]
+
+
+def _same_endpoint(a: str, b: str) -> bool:
+    def normal(hostport: str) -> tuple[str, int]:
+        host, port = split_host_port(hostport)
+        with suppress(OSError):
+            host = socket.gethostbyname(host)
+        return host, port
+
+    try:
+        return normal(a) == normal(b)
+    except ValueError:
+        return False
 
 
 def _url_host_port(url: str) -> tuple[str, int]:
