@@ -98,6 +98,7 @@ class RaytuiApp(App[int]):
         Binding("g", "launch_gsod", "GSOD"),
         Binding("F", "workload_form('fibonacci')", "Fibonacci form"),
         Binding("G", "workload_form('gsod')", "GSOD form"),
+        Binding("L", "open_lab", "Lab"),
         Binding("tab", "next_panel", "Next panel", priority=True),
         Binding("enter", "details", "Details"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -410,6 +411,16 @@ class RaytuiApp(App[int]):
         self.push_screen(screen, callback=lambda _: self.redraw())
 
     # --- workloads ----------------------------------------------------------
+
+    def action_open_lab(self) -> None:
+        """The trade-offs lab; installed once, so a sweep outlives esc (watch its workers)."""
+        from tui.screens.lab import LabScreen
+
+        if isinstance(self.screen, LabScreen):
+            return
+        if not self.is_screen_installed("lab"):
+            self.install_screen(LabScreen(make_launcher=self._make_launcher), name="lab")
+        self.push_screen("lab")
 
     def action_launch_fibonacci(self) -> None:
         self.launch(fibonacci_spec(FIB_SIZE, FIB_TASKS_PER_CPU * self._cpus()))

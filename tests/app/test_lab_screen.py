@@ -121,10 +121,15 @@ async def test_closing_the_app_mid_sweep_stops_the_job() -> None:
     launcher = ScriptedLauncher("", hold=True)
     app = LabApp(launcher)
     async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, LabScreen)
         await pilot.press("c")
-        await pilot.pause(0.2)
-        assert app.screen.running  # type: ignore[attr-defined]
-    assert launcher.stopped == ["raysubmit_lab_test"]
+        for _ in range(200):  # the submission happens in the worker thread
+            await pilot.pause(0.02)
+            if screen.job_id:
+                break
+        assert screen.running and screen.job_id == "raysubmit_lab_test"
+    assert launcher.stopped == ["raysubmit_lab_test"]  # by on_unmount, before the exit
 
 
 async def test_without_a_cluster_the_screen_says_so() -> None:

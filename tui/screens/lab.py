@@ -155,6 +155,9 @@ class LabScreen(Screen[None]):
         tail = ""
         try:
             job_id = submit_sweep(launcher, kind, sizes, self.count, self.repeats)
+            if self._stop.is_set():  # x, or the app closing, while the job was submitted
+                launcher.stop(job_id)
+                self._stop.clear()
             self._from_thread(self._job_started, job_id)
             reader = lab.SweepEventReader()
             for state, new_text in launcher.follow(job_id, poll_s=self.poll_s):
