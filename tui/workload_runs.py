@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from tui.core.jobs import SubmitCancelled, submit_when_agent_ready
 
 SUBMIT_RETRY_S = 90.0  # the dashboard's job agent can take a while on a loaded machine
 
@@ -115,19 +116,17 @@ class WorkloadRun:
         return self._thread is not None and self._thread.is_alive()
 
     def _submit(self, launcher: Launcher) -> str:
-        """Submit; a freshly started cluster's job agent may not be up yet, so retry that."""
-        deadline = time.monotonic() + SUBMIT_RETRY_S
-        while True:
-            try:
-                return launcher.submit(self.spec.module, list(self.spec.args),
-                                       name=self.spec.module.rsplit(".", 1)[-1])
-            except Exception as err:
-                if "try again later" not in str(err) or time.monotonic() > deadline:
-                    raise
-                self.deliver(WorkloadUpdate(self.spec.title, "SUBMITTING",
-                                            message="waiting for Ray's job agent to start"))
-                if self._stop.wait(2.0):
-                    return ""
+        """Submit; a freshly started cluster's job agent may not be up yet. "" if stopped."""
+        def waiting(why: str) -> None:
+            self.deliver(WorkloadUpdate(self.spec.title, "SUBMITTING", message=why))
+
+        try:
+            return submit_when_agent_ready(
+                lambda: launcher.submit(self.spec.module, list(self.spec.args),
+                                        name=self.spec.module.rsplit(".", 1)[-1]),
+                retry_s=SUBMIT_RETRY_S, pause_s=2.0, on_wait=waiting, stop=self._stop)
+        except SubmitCancelled:
+            return ""
 
     def _run(self) -> None:
         title = self.spec.title

@@ -102,6 +102,37 @@ def quiet_job_sdk() -> Iterator[None]:
         logger.setLevel(level)
 
 
+def submit_when_agent_ready(
+    submit_once: Callable[[], str],
+    *,
+    retry_s: float = SUBMIT_RETRY_S,
+    pause_s: float = 1.0,
+    on_wait: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+) -> str:
+    """Call `submit_once`, retrying while a starting cluster's job agent refuses.
+
+    `on_wait` hears why we wait; setting `stop` abandons with SubmitCancelled.
+    Other errors, and the refusal after `retry_s`, are raised.
+    """
+    deadline = time.monotonic() + retry_s
+    while True:
+        try:
+            return submit_once()
+        except Exception as err:
+            if not any(text in str(err) for text in AGENT_NOT_READY):
+                raise
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"cannot submit the job: {NO_AGENT_HINT}") from err
+        if on_wait is not None:
+            on_wait("waiting for Ray's job agent to start")
+        if stop is not None:
+            if stop.wait(pause_s):
+                raise SubmitCancelled()
+        else:
+            time.sleep(pause_s)
+
+
 class JobLauncher:
     """A thin, typed wrapper over Ray's JobSubmissionClient for one dashboard."""
 
@@ -115,48 +146,21 @@ class JobLauncher:
         self.local = is_local_url(dashboard_url)
         self._client = JobSubmissionClient(dashboard_url)
 
-    def submit(
-        self,
-        module: str,
-        args: Sequence[str],
-        name: str = "",
-        *,
-        retry_s: float = SUBMIT_RETRY_S,
-        on_wait: Callable[[str], None] | None = None,
-        stop: threading.Event | None = None,
-    ) -> str:
-        """Submit `python -m module args`; retry while the job agent is starting.
-
-        `on_wait` hears why we wait; setting `stop` abandons with SubmitCancelled.
-        """
-        deadline = time.monotonic() + retry_s
-        while True:
-            try:
-                with quiet_job_sdk():
-                    return str(self._client.submit_job(
-                        entrypoint=workload_entrypoint(module, args, self.local),
-                        # A local cluster runs this interpreter, which has the code
-                        # installed; shipping it anyway races with Ray's package cleanup
-                        # ("Failed to download runtime_env file package") between jobs.
-                        runtime_env=None if self.local else workload_runtime_env(),
-                        metadata={"raytui": name or module},
-                    ))
-            except Exception as err:
-                if not any(text in str(err) for text in AGENT_NOT_READY):
-                    raise
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"cannot submit {module}: {NO_AGENT_HINT}") from err
-            if on_wait is not None:
-                on_wait("waiting for Ray's job agent to start")
-            if stop is not None:
-                if stop.wait(1.0):
-                    raise SubmitCancelled(module)
-            else:
-                time.sleep(1.0)
+    def submit(self, module: str, args: Sequence[str], name: str = "") -> str:
+        """Submit `python -m module args` once (see `submit_when_agent_ready`)."""
+        with quiet_job_sdk():
+            return str(self._client.submit_job(
+                entrypoint=workload_entrypoint(module, args, self.local),
+                # A local cluster runs this interpreter, which has the code installed;
+                # shipping it anyway races with Ray's package cleanup between jobs
+                # ("Failed to download runtime_env file package").
+                runtime_env=None if self.local else workload_runtime_env(),
+                metadata={"raytui": name or module},
+            ))
 
     def run(self, module: str, args: Sequence[str], name: str = "") -> tuple[JobState, str]:
         """Submit and follow to the end: the terminal state and the job's whole output."""
-        job_id = self.submit(module, args, name)
+        job_id = submit_when_agent_ready(lambda: self.submit(module, args, name))
         output = ""
         state = JobState(job_id, "PENDING")
         for state, new_text in self.follow(job_id):  # noqa: B007 - the last one is the result
