@@ -8,7 +8,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from tui.commands import CommandGroups, OneLineParser, UsageError, add_address_argument
+from tui.commands import (
+    CommandGroups,
+    OneLineParser,
+    UsageError,
+    add_cluster_arguments,
+    check_num_cpus,
+)
 
 # Each module adds its own subcommands (see tui/commands/__init__.py).
 COMMAND_MODULES = (
@@ -25,9 +31,7 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
         prog="raytui",
         description="A terminal monitor for Ray clusters. With no command, opens the monitor.",
     )
-    add_address_argument(parser)
-    parser.add_argument("--num-cpus", type=int, default=None,
-                        help="CPUs of the embedded local cluster (default: all)")
+    add_cluster_arguments(parser)
     parser.add_argument("--interval", type=float, default=1.0,
                         help="seconds between polls (default %(default)s)")
     if not with_commands:
@@ -62,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _monitor_args(argv) or build_parser().parse_args(argv)
         handler = getattr(args, "handler", None)
         if handler is None:
+            check_num_cpus(args.num_cpus)
             from tui.app import run_app
 
             return run_app(args)

@@ -87,3 +87,10 @@ def test_invalid_values_are_usage_errors(args: list[str]) -> None:
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [("run", "fib"), ("snapshot",), ()])
+def test_a_zero_cpu_embedded_cluster_is_a_usage_error(command: tuple[str, ...]) -> None:
+    result = run_raytui(*command, "--num-cpus", "0", timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "raytui: --num-cpus must be 1 or more, got 0"

@@ -46,6 +46,19 @@ def add_address_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    """--address, and --num-cpus for the embedded cluster started when there is none."""
+    add_address_argument(parser)
+    parser.add_argument("--num-cpus", type=int, default=None,
+                        help="CPUs of the embedded local cluster (default: all)")
+
+
+def check_num_cpus(num_cpus: int | None) -> None:
+    # A 0-CPU embedded cluster would accept tasks and never run them.
+    if num_cpus is not None and num_cpus < 1:
+        raise UsageError(f"--num-cpus must be 1 or more, got {num_cpus}")
+
+
 def positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -61,6 +74,7 @@ def connected(address_flag: str | None, num_cpus: int | None = None) -> Iterator
     """Resolve the address, connect, and always release what was started."""
     from tui.core.connection import RayConnection, resolve_address
 
+    check_num_cpus(num_cpus)
     connection = RayConnection(resolve_address(address_flag), num_cpus=num_cpus)
     try:
         yield connection.connect()

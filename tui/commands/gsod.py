@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from tui.commands import CommandGroups, UsageError, add_address_argument, connected
+from tui.commands import CommandGroups, UsageError, add_cluster_arguments, connected
 
 
 def register(groups: CommandGroups) -> None:
@@ -43,9 +43,7 @@ def register(groups: CommandGroups) -> None:
         description="Two GSODActors load two yearly archives in parallel and count readings "
         "with TEMP >= --high-temp at the stations both years share.")
     add_arguments(run)
-    add_address_argument(run)
-    run.add_argument("--num-cpus", type=int, default=None,
-                     help="CPUs of the embedded local cluster (default: all)")
+    add_cluster_arguments(run)
     run.set_defaults(handler=run_gsod_command)
 
 

@@ -11,7 +11,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from tui.commands import CommandGroups, UsageError, add_address_argument, connected, positive_float
+from tui.commands import CommandGroups, UsageError, add_cluster_arguments, connected, positive_float
 
 if TYPE_CHECKING:
     from tui.core.model import Snapshot
@@ -46,9 +46,7 @@ def register(groups: CommandGroups) -> None:
 
 
 def _common_arguments(parser: argparse.ArgumentParser) -> None:
-    add_address_argument(parser)
-    parser.add_argument("--num-cpus", type=int, default=None,
-                        help="CPUs of the embedded local cluster (default: all)")
+    add_cluster_arguments(parser)
 
 
 def _flag_kinds(text: str) -> tuple[str, ...]:

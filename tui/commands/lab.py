@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
-from tui.commands import CommandGroups, OneLineParser, UsageError, add_address_argument, connected
+from tui.commands import CommandGroups, OneLineParser, UsageError, add_cluster_arguments, connected
 
 CSV_FIELDS = ("kind", "size", "count", "repeats", "local_s", "remote_s", "speedup",
               "remote_size_s", "transfer_s", "bytes")
@@ -41,9 +41,7 @@ def register(groups: CommandGroups) -> None:
                           "per-size medians and crossover_size")
         sweep_parser.add_argument("--csv", metavar="FILE", default=None,
                                   help="also write one row per size to FILE")
-        add_address_argument(sweep_parser)
-        sweep_parser.add_argument("--num-cpus", type=int, default=None,
-                                  help="CPUs of the embedded local cluster (default: all)")
+        add_cluster_arguments(sweep_parser)
         sweep_parser.set_defaults(handler=run_lab_command)
 
 

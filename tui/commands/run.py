@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from tui.commands import CommandGroups, UsageError, add_address_argument, connected
+from tui.commands import CommandGroups, UsageError, add_cluster_arguments, connected
 
 
 def register(groups: CommandGroups) -> None:
@@ -17,9 +17,7 @@ def register(groups: CommandGroups) -> None:
         description="Time COUNT Fibonacci sequences computed in a local loop and as Ray tasks.",
     )
     fibonacci.add_arguments(parser)
-    add_address_argument(parser)
-    parser.add_argument("--num-cpus", type=int, default=None,
-                        help="CPUs of the embedded local cluster (default: all)")
+    add_cluster_arguments(parser)
     parser.set_defaults(handler=run_fib_command)
 
 
