@@ -1,72 +1,132 @@
-"""BackgroundRefresh: the slow task summary never holds up a poll (no Ray needed)."""
+"""A long-lived collector on the real session cluster: what it skips on an idle cluster,
+and that what it skips still shows up when the cluster moves (see the table in
+tui/core/collector.py)."""
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 
-from tui.core.collector import BackgroundRefresh
-from tui.core.sources.state_api import TaskCounts
+import pytest
+import ray
+
+from tests.integration.test_collector import poll_until
+from tui.core.collector import ACTORS_MAX_AGE_S, Collector
+from tui.core.connection import RayConnection
+from tui.core.model import Snapshot
 
 
-class SlowCall:
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
+@ray.remote(num_cpus=1)
+def nap(seconds: float) -> None:
+    time.sleep(seconds)  # running, but using no CPU: only the process title shows it
+
+
+@ray.remote(num_cpus=0)
+class Sleeper:
+    def nap(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+@ray.remote(num_cpus=0, max_retries=0)
+def fail_fast() -> None:
+    raise RuntimeError("refresh test failure")
+
+
+class CountingCalls:
+    """Counts how often the collector asks the real running-tasks endpoint."""
+
+    def __init__(self, collector: Collector) -> None:
+        assert collector._state is not None
+        self.real = collector._state.running_tasks
         self.calls = 0
-        self.fail = False
+        collector._state.running_tasks = self  # type: ignore[method-assign]
 
-    def __call__(self) -> TaskCounts:
+    def __call__(self) -> object:
         self.calls += 1
-        time.sleep(self.seconds)
-        if self.fail:
-            raise RuntimeError("summary broke\nsecond line")
-        return TaskCounts(by_state={"FINISHED": self.calls}, by_function=())
+        return self.real()
 
 
-def test_first_poll_waits_then_polls_use_the_latest_answer() -> None:
-    call = SlowCall(0.3)
-    with ThreadPoolExecutor(2) as pool:
-        refresh = BackgroundRefresh(pool, call, timeout_s=5.0, min_period_s=0.0)
-        errors: list[str] = []
-        value, age = refresh.latest(errors)
-        assert value is not None and value.by_state == {"FINISHED": 1} and errors == []
-        # the next refresh is spaced by 5x the call's duration: served from the cache, fast
+@pytest.fixture
+def settled(ray_cluster: RayConnection) -> Iterator[Collector]:
+    """A collector that has polled long enough to know the cluster is idle."""
+    with Collector(ray_cluster) as collector:
+        for _ in range(3):
+            collector.poll_once()
+            time.sleep(0.3)
+        yield collector
+
+
+def test_an_idle_cluster_is_not_asked_for_running_tasks(settled: Collector) -> None:
+    counting = CountingCalls(settled)
+    for _ in range(4):
+        snapshot = settled.poll_once()
+        time.sleep(0.3)
+    assert snapshot.status.connected and snapshot.tasks.running == ()
+    assert counting.calls == 0
+
+
+def test_a_sleeping_task_on_an_idle_cluster_is_seen_at_once(settled: Collector) -> None:
+    counting = CountingCalls(settled)
+    ref = nap.remote(6.0)
+    try:
         started = time.monotonic()
-        value, age = refresh.latest(errors)
-        assert time.monotonic() - started < 0.1
-        assert value is not None and value.by_state == {"FINISHED": 1} and age >= 0.3
-        time.sleep(1.6)
-        refresh.latest(errors)  # starts the second call in the background
-        started = time.monotonic()
-        value, _ = refresh.latest(errors)
-        assert time.monotonic() - started < 0.1  # in flight: not waited for
-        assert value is not None and value.by_state == {"FINISHED": 1}
-        time.sleep(0.5)
-        value, _ = refresh.latest(errors)
-        assert value is not None and value.by_state == {"FINISHED": 2} and errors == []
+
+        def titled(s: Snapshot) -> bool:
+            return any(w.title.startswith("ray::nap") for w in s.workers)
+
+        poll_until(settled, titled, timeout=10, interval=0.5)
+        # the first poll that sees the new title asks for the running tasks at once
+        assert counting.calls >= 1
+
+        def napping(s: Snapshot) -> bool:
+            return any(w.running_task and w.running_task.name == "nap" for w in s.workers)
+
+        # Ray reports a task's start about once a second: it may need one more poll
+        snapshot = poll_until(settled, napping, timeout=10, interval=0.5)
+        assert time.monotonic() - started < 4.0
+        task = next(t for t in snapshot.tasks.running if t.name == "nap")
+        worker = next(w for w in snapshot.workers if w.pid == task.worker_pid)
+        assert worker.title.startswith("ray::nap") and worker.cpu_percent < 50
+    finally:
+        ray.get(ref)
+    poll_until(settled, lambda s: s.tasks.running == (), timeout=10)
 
 
-def test_a_failure_is_reported_and_the_last_value_kept() -> None:
-    call = SlowCall(0.05)
-    with ThreadPoolExecutor(2) as pool:
-        refresh = BackgroundRefresh(pool, call, timeout_s=5.0, min_period_s=0.0)
-        errors: list[str] = []
-        refresh.latest(errors)
-        call.fail = True
-        deadline = time.monotonic() + 5
-        while not errors and time.monotonic() < deadline:  # the next refresh fails
-            time.sleep(0.1)
-            value, _ = refresh.latest(errors)
-        assert errors == ["task summary: summary broke"]
-        assert value is not None and value.by_state == {"FINISHED": 1}
+def test_actors_appear_and_die_without_waiting_for_their_max_age(settled: Collector) -> None:
+    sleeper = Sleeper.remote()  # type: ignore[attr-defined]
+    ray.get(sleeper.nap.remote(0.0))
+    started = time.monotonic()
+
+    def alive(s: Snapshot) -> bool:
+        return any(a.class_name == "Sleeper" and a.state == "ALIVE" for a in s.actors)
+
+    snapshot = poll_until(settled, alive, timeout=15, interval=0.5)
+    actor = next(a for a in snapshot.actors if a.class_name == "Sleeper" and a.state == "ALIVE")
+    appeared_s = time.monotonic() - started
+    # a method that naps is a running task on an idle cluster, seen by its title
+    ref = sleeper.nap.remote(4.0)
+    busy = poll_until(settled, lambda s: any(
+        t.actor_id == actor.actor_id for t in s.tasks.running), timeout=8, interval=0.5)
+    assert any(w.actor_id == actor.actor_id and w.running_task for w in busy.workers)
+    ray.get(ref)
+    ray.kill(sleeper)
+    started = time.monotonic()
+    poll_until(settled, lambda s: any(a.actor_id == actor.actor_id and a.state == "DEAD"
+                                      for a in s.actors), timeout=15, interval=0.5)
+    died_s = time.monotonic() - started
+    # seen by the change in its worker, well before the re-ask every 5 s
+    assert appeared_s < ACTORS_MAX_AGE_S - 2.0 and died_s < ACTORS_MAX_AGE_S - 2.0, (
+        appeared_s, died_s)
 
 
-def test_an_answer_that_never_comes_is_reported() -> None:
-    call = SlowCall(1.5)
-    with ThreadPoolExecutor(2) as pool:
-        refresh = BackgroundRefresh(pool, call, timeout_s=0.5, min_period_s=0.0)
-        errors: list[str] = []
-        started = time.monotonic()
-        value, _ = refresh.latest(errors)
-        assert value is None and time.monotonic() - started < 1.0
-        assert errors and errors[0].startswith("task summary: no answer")
+def test_a_task_that_fails_between_polls_reaches_the_failed_list(settled: Collector) -> None:
+    with pytest.raises(ray.exceptions.RayTaskError):
+        ray.get(fail_fast.remote())
+
+    def listed(s: Snapshot) -> bool:
+        return any(t.name == "fail_fast" for t in s.tasks.failed)
+
+    # the counts are asked at least every 5 s; a new FAILED count asks for the list
+    snapshot = poll_until(settled, listed, timeout=15, interval=0.5)
+    failed = next(t for t in snapshot.tasks.failed if t.name == "fail_fast")
+    assert "refresh test failure" in (failed.error_message or "")

@@ -7,6 +7,19 @@ the dashboard for the processes of the other nodes, joins everything by
 or is slow leaves its part empty and adds one line to `status.errors`;
 `status.connected` is false when the cluster's node list could not be read.
 
+Not every source is asked on every poll (see `tui/core/refresh.py`):
+
+| source | asked |
+|---|---|
+| nodes, workers, this machine's processes | every poll |
+| running tasks | every poll, unless this poll can see that nothing runs (`_tasks_may_run`) |
+| actors | when a worker starts, ends or looks like a new actor (at most every 1 s); at least every 5 s |
+| node stats, cluster status, other nodes' processes | every 2 s (Ray's agents report every 5 s) |
+| task summary (in the background) | when tasks moved, spaced by its cost; at least every 5 s |
+| failed tasks (in the background) | when the FAILED count changed; at least every 10 s |
+
+`status.answer_age_s` says how old each reused answer is.
+
 The monitor's own driver (this process, when it attached with `ray.init`) is left
 out of `workers`: it is not doing the cluster's work. Other drivers (e.g. a job's
 driver) stay in, with worker_type "DRIVER", and the detectors ignore them.
@@ -22,8 +35,7 @@ import time
 from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures import wait as wait_for
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol
 
 import psutil
 
@@ -42,6 +54,7 @@ from tui.core.model import (
     TaskSummary,
     Worker,
 )
+from tui.core.refresh import BackgroundRefresh, Reused, one_line
 from tui.core.sources.dashboard import (
     ClusterStatus,
     DashboardSource,
@@ -53,7 +66,14 @@ from tui.core.sources.http import DashboardHttp
 from tui.core.sources.local_psutil import LocalProcessSampler
 from tui.core.sources.state_api import NodeRow, StateApiSource, WorkerRow
 
-T = TypeVar("T")
+# Refresh spacing (seconds); see the table in the module docstring.
+ACTORS_MAX_AGE_S = 5.0
+DASHBOARD_PERIOD_S = 2.0
+COUNTS_MAX_AGE_S = 5.0
+FAILED_MAX_AGE_S = 10.0
+# A worker above this share of a core has worked since the last poll; an idle Ray
+# worker uses about 0.5 %.
+WORKED_CPU_PERCENT = 5.0
 
 
 class SnapshotSource(Protocol):
@@ -87,17 +107,21 @@ class Collector:
         self._dashboard = DashboardSource(self._http) if self._http else None
         self._sampler = LocalProcessSampler()
         self._pool = ThreadPoolExecutor(max_workers=12, thread_name_prefix="raytui-collector")
-        # Slow calls whose cost grows with the number of tasks the cluster holds: served
-        # from the latest answer (see BackgroundRefresh). Ray's state server answers one
-        # request at a time, so every call kept off the poll shortens it.
-        self._task_counts = (BackgroundRefresh(self._pool, self._state.task_counts, timeout_s)
+        # Calls whose cost grows with the number of tasks the cluster holds run in the
+        # background; each poll takes their latest answer.
+        self._task_counts = (BackgroundRefresh(self._pool, self._state.task_counts, timeout_s,
+                                               max_age_s=COUNTS_MAX_AGE_S)
                              if self._state else None)
         self._failed_tasks = (BackgroundRefresh(self._pool, self._state.failed_tasks, timeout_s,
-                                                name="failed tasks")
+                                                name="failed tasks", max_age_s=FAILED_MAX_AGE_S)
                               if self._state else None)
+        self._actors: Reused[tuple[list[Actor], ListInfo]] = Reused(ACTORS_MAX_AGE_S, 1.0)
+        self._node_stats: Reused[dict[str, NodeStats]] = Reused(DASHBOARD_PERIOD_S)
+        self._cluster_status: Reused[ClusterStatus] = Reused(DASHBOARD_PERIOD_S)
+        self._node_processes: dict[str, Reused[dict[int, ProcessStats]]] = {}
         self._own_pid = os.getpid()
-        self._local_pids: tuple[int, ...] = ()
         self._local_ips = _local_ips()
+        self._last = _LastPoll()
 
     # --- the poll ---------------------------------------------------------
 
@@ -121,46 +145,59 @@ class Collector:
         return dataclasses.replace(snapshot, flags=flags)
 
     def _collect(self) -> Snapshot:
-        now = time.time()
+        now, asked_at = time.time(), time.monotonic()
         if self._state is None or self._dashboard is None:
             return Snapshot(time=now, status=Status(
                 connected=False, address=self._address(),
                 errors=("no dashboard URL for this cluster: start Ray with the dashboard",)))
+        assert self._task_counts is not None and self._failed_tasks is not None
         errors: list[str] = []
-        state, dashboard = self._state, self._dashboard
-        known_local_pids = self._local_pids
-        for slow in (self._task_counts, self._failed_tasks):
-            if slow is not None:
-                slow.start_if_due()  # runs alongside the fast calls below
-        results = self._run_all({
+        state, dashboard, last = self._state, self._dashboard, self._last
+        self._task_counts.start_if_due(last.tasks_moved)  # these run alongside the calls below
+        self._failed_tasks.start_if_due(last.failed_count_changed)
+        calls: dict[str, Callable[[], Any]] = {
             # last poll's local workers, sampled while the HTTP calls are in flight
-            "local processes": functools.partial(self._sampler.sample, known_local_pids),
+            "local processes": functools.partial(self._sampler.sample, last.local_pids),
             "nodes": state.nodes,
             "workers": state.workers,
-            "actors": state.actors,
-            "running tasks": state.running_tasks,
-            "node stats": dashboard.node_stats,
-            "cluster status": dashboard.cluster_status,
-        }, errors)
+        }
+        reused: dict[str, Reused[Any]] = {
+            "actors": self._actors, "node stats": self._node_stats,
+            "cluster status": self._cluster_status}
+        fetch = {"actors": state.actors, "node stats": dashboard.node_stats,
+                 "cluster status": dashboard.cluster_status}
+        calls.update({name: fetch[name] for name, answer in reused.items() if answer.due(asked_at)})
+        if not last.quiet:  # tasks ran at the last poll: ask at once, alongside the rest
+            calls["running tasks"] = state.running_tasks
+        futures = self._submit(calls)
+        deadline = time.monotonic() + self.timeout_s + 0.5
+        sampled = self._gather({"local processes": futures.pop("local processes")}, deadline,
+                               errors).get("local processes") or {}
+        if last.quiet and self._tasks_may_run(sampled):
+            futures["running tasks"] = self._pool.submit(state.running_tasks)
+        results = self._gather(futures, deadline, errors)
         local_stats = self._sampler.node_stats()
         node_rows: list[NodeRow] | None = results.get("nodes")
         if node_rows is None:
+            self._last = _LastPoll()  # ask everything again once the cluster answers
             return Snapshot(time=now, status=Status(False, self._address(), tuple(errors)))
+        for name, answer in reused.items():
+            if name in results:
+                answer.store(results[name], asked_at)
+            elif name in calls:
+                answer.mark_changed()  # it failed: ask again at the next poll
 
         worker_rows, workers_list = results.get("workers") or ([], ListInfo())
-        actors, actors_list = results.get("actors") or ([], ListInfo())
-        assert self._task_counts is not None
+        actors, actors_list = self._actors.value or ([], ListInfo())
         counts, counts_age = self._task_counts.latest(errors)
         running: list[Task] = results.get("running tasks") or []
-        assert self._failed_tasks is not None
         failed: list[Task] = self._failed_tasks.latest(errors)[0] or []
-        node_stats: dict[str, NodeStats] = results.get("node stats") or {}
-        cluster_status: ClusterStatus | None = results.get("cluster status")
-        usage = cluster_status.usage_by_node if cluster_status else {}
+        node_stats = self._node_stats.value or {}
+        usage = self._cluster_status.value.usage_by_node if self._cluster_status.value else {}
 
         local_nodes = self._local_node_ids(node_rows)
         process_stats, sources = self._process_stats(
-            worker_rows, local_nodes, results.get("local processes") or {}, errors)
+            worker_rows, local_nodes, sampled, asked_at, errors)
         workers = self._workers(worker_rows, running, actors, process_stats, sources, local_nodes)
         nodes = tuple(_node(row, node_stats.get(row.node_id), usage.get(row.node_id),
                             local_stats if row.node_id in local_nodes else None)
@@ -175,9 +212,13 @@ class Collector:
             failed_list=ListInfo(max(by_state.get("FAILED", 0), len(failed)), len(failed)),
             counts_age_s=counts_age,
         )
+        self._remember(node_rows, local_nodes, workers, running, actors, by_state)
+        ages = {name: round(answer.age_s(), 1) for name, answer in reused.items()
+                if answer.value is not None and name not in results}
         return Snapshot(
             time=now,
-            status=Status(connected=True, address=self._address(), errors=tuple(errors)),
+            status=Status(connected=True, address=self._address(), errors=tuple(errors),
+                          answer_age_s=ages),
             cluster=_cluster(nodes),
             nodes=nodes,
             workers=workers,
@@ -187,10 +228,12 @@ class Collector:
             actors_list=actors_list,
         )
 
-    def _run_all(self, calls: dict[str, Callable[[], Any]], errors: list[str]) -> dict[str, Any]:
-        """Run the calls in parallel; a failure or a late answer becomes an error line."""
-        futures: dict[str, Future[Any]] = {name: self._pool.submit(fn) for name, fn in calls.items()}
-        deadline = time.monotonic() + self.timeout_s + 0.5
+    def _submit(self, calls: dict[str, Callable[[], Any]]) -> dict[str, Future[Any]]:
+        return {name: self._pool.submit(fn) for name, fn in calls.items()}
+
+    def _gather(self, futures: dict[str, Future[Any]], deadline: float,
+                errors: list[str]) -> dict[str, Any]:
+        """Wait for the calls; a failure or a late answer becomes an error line."""
         results: dict[str, Any] = {}
         for name, future in futures.items():
             try:
@@ -199,24 +242,76 @@ class Collector:
                 future.cancel()
                 errors.append(f"{name}: no answer within {self.timeout_s:g} s")
             except Exception as err:
-                errors.append(f"{name}: {_one_line(err)}")
+                errors.append(f"{name}: {one_line(err)}")
         return results
+
+    # --- what the next poll may skip ----------------------------------------
+
+    def _tasks_may_run(self, sampled: dict[int, ProcessStats]) -> bool:
+        """After a quiet poll: False when this poll sees that no task runs anywhere.
+
+        Listing the running tasks makes Ray's GCS scan every task it holds (about
+        0.1 s of its CPU for 10,000 tasks), so an idle cluster is not asked. It is
+        idle when the last poll saw no running task and every node's workers are on
+        this machine, and psutil now shows each of them idle: Ray titles a worker
+        `ray::IDLE`, or `ray::Class` for an actor between calls, and retitles it the
+        moment a task starts. A worker that started since the last poll is seen by
+        the next one.
+        """
+        for pid, actor_class in self._last.local_task_pids.items():
+            stat = sampled.get(pid)
+            if stat is None or not _idle_title(stat.title, actor_class):
+                return True
+        return False
+
+    def _remember(self, node_rows: list[NodeRow], local_nodes: frozenset[str],
+                  workers: tuple[Worker, ...], running: list[Task], actors: list[Actor],
+                  by_state: dict[str, int]) -> None:
+        """Keep what the next poll needs to decide what to ask (see the docstring)."""
+        last, now = self._last, _LastPoll()
+        alive_nodes = frozenset(r.node_id for r in node_rows if r.state == "ALIVE")
+        now.nodes = alive_nodes
+        now.worker_keys = frozenset((w.node_id, w.pid) for w in workers)
+        now.titles = {(w.node_id, w.pid): w.title for w in workers}
+        now.local_pids = tuple(w.pid for w in workers if w.node_id in local_nodes)
+        actor_class = {(a.node_id, a.pid): a.class_name for a in actors if a.state == "ALIVE"}
+        task_workers = [w for w in workers if w.worker_type != "DRIVER"]  # drivers run no task
+        now.local_task_pids = {w.pid: actor_class.get((w.node_id, w.pid)) for w in task_workers
+                               if w.node_id in local_nodes}
+        now.quiet = (not running and bool(alive_nodes) and alive_nodes <= local_nodes
+                     and all(w.cpu_source == "psutil" and w.pid in now.local_task_pids
+                             and _idle_title(w.title, now.local_task_pids[w.pid])
+                             for w in task_workers))
+        workers_changed = now.worker_keys != last.worker_keys
+        known_actors = {a.actor_id for a in actors}
+        if (workers_changed  # an actor starts or dies with its worker process...
+                or any(t.actor_id and t.actor_id not in known_actors for t in running)
+                or any(_maybe_new_actor(w, now.local_task_pids) for w in task_workers)):
+            self._actors.mark_changed()
+        if alive_nodes != last.nodes:
+            self._node_stats.mark_changed()
+            self._cluster_status.mark_changed()
+        now.tasks_moved = (bool(running) or workers_changed or now.titles != last.titles
+                           or any(w.cpu_percent >= WORKED_CPU_PERCENT for w in task_workers))
+        now.failed_count = by_state.get("FAILED")
+        now.failed_count_changed = now.failed_count != last.failed_count
+        self._last = now
 
     # --- per-worker CPU ---------------------------------------------------
 
     def _process_stats(
         self, rows: list[WorkerRow], local_nodes: frozenset[str],
-        sampled: dict[int, ProcessStats], errors: list[str],
+        sampled: dict[int, ProcessStats], asked_at: float, errors: list[str],
     ) -> tuple[dict[tuple[str, int], ProcessStats], dict[tuple[str, int], str]]:
         """CPU/memory per (node_id, pid): psutil here, the dashboard elsewhere."""
         stats: dict[tuple[str, int], ProcessStats] = {}
         sources: dict[tuple[str, int], str] = {}
+        rows = [r for r in rows if not (r.pid == self._own_pid and r.node_id in local_nodes)]
         local_pids = [r.pid for r in rows if r.node_id in local_nodes]
         wanted = set(local_pids)
         sampled = {pid: stat for pid, stat in sampled.items() if pid in wanted}
         sampled.update(self._sampler.sample(pid for pid in local_pids if pid not in sampled))
         self._sampler.keep_only(local_pids)
-        self._local_pids = tuple(local_pids)
         remote_nodes = set()
         for row in rows:
             key = (row.node_id, row.pid)
@@ -226,12 +321,21 @@ class Collector:
                 remote_nodes.add(row.node_id)  # includes local pids psutil cannot see
         assert self._dashboard is not None
         dashboard = self._dashboard
+        for node_id in list(self._node_processes):
+            if node_id not in remote_nodes:
+                del self._node_processes[node_id]
+        answers = {node_id: self._node_processes.setdefault(node_id, Reused(DASHBOARD_PERIOD_S))
+                   for node_id in remote_nodes}
         calls: dict[str, Callable[[], Any]] = {
             f"node {node_id[:8]} processes": functools.partial(dashboard.node_processes, node_id)
-            for node_id in sorted(remote_nodes)}
-        results = self._run_all(calls, errors)
-        for node_id in remote_nodes:
-            processes = results.get(f"node {node_id[:8]} processes") or {}
+            for node_id, answer in answers.items() if answer.due(asked_at)}
+        results = self._gather(self._submit(calls), time.monotonic() + self.timeout_s + 0.5,
+                               errors)
+        for node_id, answer in answers.items():
+            if f"node {node_id[:8]} processes" in results:
+                answer.store(results[f"node {node_id[:8]} processes"], asked_at)
+        for node_id, answer in answers.items():
+            processes = answer.value or {}
             for row in rows:
                 key = (row.node_id, row.pid)
                 if row.node_id == node_id and key not in stats and row.pid in processes:
@@ -302,66 +406,36 @@ class Collector:
         self.close()
 
 
-class BackgroundRefresh(Generic[T]):
-    """A slow call kept off the poll's critical path: each poll takes the latest answer.
-
-    Ray's task summary reads every task the GCS holds: about 3-4 s for 10,000 tasks on
-    this 2-core machine, a few ms for a classroom workload, and Ray's state server
-    answers nothing else meanwhile. Refreshes are spaced by five times the last
-    call's duration (at least `min_period_s`), so a slow summary keeps that server
-    busy at most a fifth of the time. The first poll waits for
-    the first answer (up to the timeout) so it never starts without counts.
-    """
-
-    def __init__(self, pool: ThreadPoolExecutor, call: Callable[[], T],
-                 timeout_s: float, min_period_s: float = 0.5, name: str = "task summary",
-                 ) -> None:
-        self._pool = pool
-        self._call = call
-        self._timeout_s = timeout_s
-        self._min_period_s = min_period_s
-        self._name = name
-        self._future: Future[tuple[T, float]] | None = None
-        self._started = 0.0
-        self._period_s = min_period_s
-        self._value: T | None = None
-        self._value_time = 0.0  # monotonic time the value was asked for
-
-    def _timed_call(self) -> tuple[T, float]:
-        started = time.perf_counter()
-        value = self._call()
-        return value, time.perf_counter() - started
-
-    def start_if_due(self) -> None:
-        """Start a refresh if none is running and the spacing has passed."""
-        now = time.monotonic()
-        if self._future is None and now - self._started >= self._period_s:
-            self._started = now
-            self._future = self._pool.submit(self._timed_call)
-
-    def latest(self, errors: list[str]) -> tuple[T | None, float]:
-        """The newest value and its age in seconds; failures are added to `errors`."""
-        self.start_if_due()
-        future = self._future
-        if future is not None and self._value is None and not future.done():
-            wait_for([future], timeout=self._timeout_s)  # nothing to show yet: wait
-        if future is not None and future.done():
-            self._future = None
-            try:
-                self._value, duration = future.result()
-                self._value_time = self._started
-                self._period_s = max(self._min_period_s, 5 * duration)
-            except Exception as err:
-                errors.append(f"{self._name}: {_one_line(err)}")
-        elif future is not None and time.monotonic() - self._started >= self._timeout_s:
-            waited = time.monotonic() - self._started
-            errors.append(f"{self._name}: no answer within {waited:.0f} s (still waiting)")
-        if self._value is None:
-            return None, 0.0
-        return self._value, max(0.0, time.monotonic() - self._value_time)
-
-
 # --- joins -------------------------------------------------------------------
+
+
+class _LastPoll:
+    """What one poll saw that tells the next what it may skip (see `_remember`)."""
+
+    def __init__(self) -> None:
+        self.quiet = False  # no running task, and every worker seen by psutil
+        self.nodes: frozenset[str] = frozenset()
+        self.worker_keys: frozenset[tuple[str, int]] | None = None
+        self.titles: dict[tuple[str, int], str] = {}
+        self.local_pids: tuple[int, ...] = ()
+        self.local_task_pids: dict[int, str | None] = {}  # pid -> its actor's class
+        self.tasks_moved = True
+        self.failed_count: int | None = None
+        self.failed_count_changed = True
+
+
+def _maybe_new_actor(worker: Worker, local_task_pids: dict[int, str | None]) -> bool:
+    """...or takes an idle worker, which is then titled `ray::Class` and runs no task."""
+    return (worker.cpu_source == "psutil" and worker.running_task is None
+            and local_task_pids.get(worker.pid) is None and worker.title.startswith("ray::")
+            and not _idle_title(worker.title, None))
+
+
+def _idle_title(title: str, actor_class: str | None) -> bool:
+    """Whether a worker's process title says it runs nothing now."""
+    if title.startswith("ray::IDLE"):
+        return True
+    return actor_class is not None and title == f"ray::{actor_class}"
 
 
 def _node(row: NodeRow, stats: NodeStats | None, usage: LogicalUsage | None,
@@ -425,8 +499,3 @@ def _local_ips() -> frozenset[str]:
     except OSError:
         pass
     return frozenset(ips)
-
-
-def _one_line(err: BaseException) -> str:
-    lines = str(err).strip().splitlines()
-    return lines[0][:300] if lines else type(err).__name__

@@ -26,6 +26,8 @@ class Status:
     address: str = ""
     errors: tuple[str, ...] = ()
     poll_ms: float = 0.0
+    # parts served from an earlier answer (asked every few seconds): their age
+    answer_age_s: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
