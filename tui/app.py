@@ -31,7 +31,7 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 from tui.core.history import History
 from tui.core.model import Snapshot
 from tui.panels.actors import ActorsPanel
-from tui.panels.cells import fmt_bytes, sparkline
+from tui.panels.cells import fmt_bytes, show, sparkline
 from tui.panels.flags import FlagsPanel, flag_line
 from tui.panels.header import HeaderPanel
 from tui.panels.tasks import TasksPanel
@@ -226,7 +226,7 @@ class RaytuiApp(App[int]):
             self._show_tab_counts(snapshot)
             side = Text("\n").join([flag_line(f) for f in snapshot.flags]) \
                 if snapshot.flags else "none"
-            self.query_one("#side-flags", Static).update(side)
+            show(self.query_one("#side-flags", Static), side)
         self.snapshots_applied += 1
 
     def _show_tab_counts(self, snapshot: Snapshot) -> None:

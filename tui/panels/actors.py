@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.core.model import Actor, Snapshot
-from tui.panels.cells import SEVERITY_STYLE, cpu_bar, fmt_bytes
+from tui.panels.cells import SEVERITY_STYLE, cpu_bar, fmt_bytes, show
 from tui.panels.keyed_table import KeyedTable
 from tui.panels.view import ViewState
 
@@ -84,7 +84,7 @@ class ActorsPanel(Vertical):
         truncated = f" (state API returned {info.returned} of {info.total})" \
             if info.truncated else ""
         filtered = f"  filter: {view.filter_text!r}" if view.filter_text else ""
-        self.query_one("#actors-caption", Static).update(
+        show(self.query_one("#actors-caption", Static),
             f"{len(snapshot.actors)} actors, {alive} alive{truncated}  sort: {self.sort}"
             f"{filtered}")
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 import functools
 
 from rich.text import Text
+from textual.widgets import Static
 
 SPARK_CHARS = " ▁▂▃▄▅▆▇█"
 SEVERITY_STYLE = {"info": "bold cyan", "warning": "bold yellow", "critical": "bold red"}
 SEVERITY_MARK = {"info": "i", "warning": "!", "critical": "!!"}
+
+
+def show(widget: Static, content: Text | str) -> None:
+    """Static.update lays the screen out again: on an idle cluster most polls change
+    nothing, so skip the update when the content is what is shown already."""
+    if widget.content != content:
+        widget.update(content)
 
 
 def fmt_bytes(value: int | None) -> str:

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.core.model import Flag, Snapshot
-from tui.panels.cells import SEVERITY_MARK, SEVERITY_STYLE
+from tui.panels.cells import SEVERITY_MARK, SEVERITY_STYLE, show
 from tui.panels.keyed_table import KeyedTable
 from tui.panels.view import SEVERITY_RANK, ViewState
 
@@ -68,7 +68,7 @@ class FlagsPanel(Vertical):
         self.table.sync(rows, order)
         caption = (f"{len(snapshot.flags)} active flags; enter explains the selected one"
                    if snapshot.flags else "no flags: nothing unusual right now")
-        self.query_one("#flags-caption", Static).update(caption)
+        show(self.query_one("#flags-caption", Static), caption)
 
     def selected_flag(self) -> Flag | None:
         key = self.table.selected_key

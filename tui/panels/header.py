@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.core.model import Snapshot
-from tui.panels.cells import fmt_bytes
+from tui.panels.cells import fmt_bytes, show
 
 
 class HeaderPanel(Static):
@@ -43,4 +43,4 @@ class HeaderPanel(Static):
                           f"{fmt_bytes(c.object_store_total_bytes)}")
             if snapshot.status.errors:
                 bottom.append(f"  {snapshot.status.errors[0][:80]}", style="yellow")
-        self.update(Text("\n").join([top, bottom]))
+        show(self, Text("\n").join([top, bottom]))

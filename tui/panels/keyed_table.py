@@ -67,10 +67,11 @@ class KeyedTable(DataTable[Any]):
         column_keys = [key for key, _ in self._column_spec]
         self._defer_refresh = True
         try:
-            self._apply_cells(rows, column_keys)
+            changed = self._apply_cells(rows, column_keys)
         finally:
             self._defer_refresh = False
-        self.refresh()
+        if changed:  # an idle cluster's table often has nothing new: no repaint then
+            self.refresh()
         new_order = {key: index for index, key in enumerate(order)}
         if new_order != self._order or len(self._order) != len(self._shown):
             self._order = new_order
@@ -79,22 +80,28 @@ class KeyedTable(DataTable[Any]):
         if selected is not None and selected in self._shown:
             self._move_to(selected)
 
-    def _apply_cells(self, rows: Mapping[str, Sequence[Any]], column_keys: list[str]) -> None:
+    def _apply_cells(self, rows: Mapping[str, Sequence[Any]], column_keys: list[str]) -> bool:
+        """Bring the shown cells to `rows`; whether anything changed."""
+        changed = False
         for key in [k for k in self._shown if k not in rows]:
             self.remove_row(key)
             del self._shown[key]
+            changed = True
         for key, cells in rows.items():
             cells = tuple(cells)
             old = self._shown.get(key)
             if old is None:
                 self.add_row(*cells, key=key)
+                changed = True
             else:
                 for column, before, after in zip(column_keys, old, cells, strict=True):
                     if not _same(before, after):
                         # widths are recomputed only when a cell grows (cheap otherwise)
                         self.update_cell(key, column, after,
                                          update_width=_length(after) > _length(before))
+                        changed = True
             self._shown[key] = cells
+        return changed
 
     def _move_to(self, key: str) -> None:
         try:

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.core.model import Snapshot, Task
+from tui.panels.cells import show
 from tui.panels.keyed_table import KeyedTable
 from tui.panels.view import ViewState
 
@@ -90,8 +91,8 @@ class TasksPanel(Vertical):
         listing.sync(task_rows, order)
         states = "  ".join(f"{state.lower()} {count}"
                            for state, count in sorted(summary.by_state.items()))
-        self.query_one("#tasks-caption", Static).update(f"tasks: {states or 'none yet'}")
-        self.query_one("#tasks-list-caption", Static).update(
+        show(self.query_one("#tasks-caption", Static), f"tasks: {states or 'none yet'}")
+        show(self.query_one("#tasks-list-caption", Static),
             f"running {len(summary.running)}{self._more(summary.running_list.total, len(summary.running))}"
             f", failed {len(summary.failed)}{self._more(summary.failed_list.total, len(summary.failed))}")
 

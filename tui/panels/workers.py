@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.core.model import Snapshot, Worker
-from tui.panels.cells import SEVERITY_MARK, SEVERITY_STYLE, cpu_bar, fmt_bytes, sparkline
+from tui.panels.cells import SEVERITY_MARK, SEVERITY_STYLE, cpu_bar, fmt_bytes, show, sparkline
 from tui.panels.keyed_table import KeyedTable
 from tui.panels.view import ViewState
 
@@ -132,7 +132,7 @@ class WorkersPanel(Vertical):
         truncated = f" (state API returned {info.returned} of {info.total})" \
             if info.truncated else ""
         filtered = f"  filter: {view.filter_text!r}" if view.filter_text else ""
-        self.query_one("#workers-caption", Static).update(
+        show(self.query_one("#workers-caption", Static),
             f"{shown} workers, {busy} busy{truncated}  sort: {self.sort}{filtered}")
 
     def selected_worker(self) -> Worker | None:
