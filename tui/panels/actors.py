@@ -55,7 +55,7 @@ class ActorsPanel(Vertical):
             return (actor.state != "ALIVE", actor.state, actor.class_name, actor.actor_id)
         if self.sort == "restarts":
             return (-actor.num_restarts, actor.actor_id)
-        return (actor.state != "ALIVE", -(actor.cpu_percent or 0.0), actor.actor_id)
+        return (actor.state != "ALIVE", -round(actor.cpu_percent or 0.0), actor.actor_id)
 
     def show(self, snapshot: Snapshot, view: ViewState) -> None:
         self._last = (snapshot, view)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -13,10 +14,25 @@ SEVERITY_MARK = {"info": "i", "warning": "!", "critical": "!!"}
 
 
 def show(widget: Static, content: Text | str) -> None:
-    """Static.update lays the screen out again: on an idle cluster most polls change
-    nothing, so skip the update when the content is what is shown already."""
-    if widget.content != content:
-        widget.update(content)
+    """Update a Static only when its content changed, and lay the screen out again only
+    when its height may change: a live header changes every poll, and a layout pass
+    repaints far more than the header."""
+    old = widget.content
+    if old == content:
+        return
+    before, after = _rows(old, widget), _rows(content, widget)
+    widget.update(content, layout=before is None or before != after)
+
+
+def _rows(content: object, widget: Static) -> int | None:
+    """Rows the content takes, or None when a line may wrap (or it is not text)."""
+    if not isinstance(content, Text | str):
+        return None
+    lines = (content.plain if isinstance(content, Text) else content).split("\n")
+    width = widget.content_size.width
+    if width <= 0 or any(cell_len(line) >= width for line in lines):
+        return None
+    return len(lines)
 
 
 def fmt_bytes(value: int | None) -> str:

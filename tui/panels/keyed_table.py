@@ -70,8 +70,13 @@ class KeyedTable(DataTable[Any]):
             changed = self._apply_cells(rows, column_keys)
         finally:
             self._defer_refresh = False
-        if changed:  # an idle cluster's table often has nothing new: no repaint then
+        # Repaint only what changed: on a live but idle cluster that is a few rows whose
+        # CPU figure moved, not the whole table every poll.
+        if changed is None:
             self.refresh()
+        else:
+            for key in changed:
+                self.refresh_row(self.get_row_index(key))
         new_order = {key: index for index, key in enumerate(order)}
         if new_order != self._order or len(self._order) != len(self._shown):
             self._order = new_order
@@ -80,28 +85,32 @@ class KeyedTable(DataTable[Any]):
         if selected is not None and selected in self._shown:
             self._move_to(selected)
 
-    def _apply_cells(self, rows: Mapping[str, Sequence[Any]], column_keys: list[str]) -> bool:
-        """Bring the shown cells to `rows`; whether anything changed."""
-        changed = False
+    def _apply_cells(self, rows: Mapping[str, Sequence[Any]],
+                     column_keys: list[str]) -> set[str] | None:
+        """Bring the shown cells to `rows`: the keys of the rows that changed, or None
+        when rows came or went or a column widened (the whole table moves then)."""
+        changed: set[str] = set()
+        everything = False
         for key in [k for k in self._shown if k not in rows]:
             self.remove_row(key)
             del self._shown[key]
-            changed = True
+            everything = True
         for key, cells in rows.items():
             cells = tuple(cells)
             old = self._shown.get(key)
             if old is None:
                 self.add_row(*cells, key=key)
-                changed = True
+                everything = True
             else:
                 for column, before, after in zip(column_keys, old, cells, strict=True):
                     if not _same(before, after):
                         # widths are recomputed only when a cell grows (cheap otherwise)
-                        self.update_cell(key, column, after,
-                                         update_width=_length(after) > _length(before))
-                        changed = True
+                        wider = _length(after) > _length(before)
+                        self.update_cell(key, column, after, update_width=wider)
+                        everything = everything or wider
+                        changed.add(key)
             self._shown[key] = cells
-        return changed
+        return None if everything else changed
 
     def _move_to(self, key: str) -> None:
         try:

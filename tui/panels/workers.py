@@ -91,10 +91,10 @@ class WorkersPanel(Vertical):
         if self.sort == "pid":
             return (worker.pid,)
         if self.sort == "node":
-            return (worker.node_id, -worker.cpu_percent, worker.pid)
+            return (worker.node_id, -round(worker.cpu_percent), worker.pid)
         if self.sort == "task":
             return (doing(worker) == "idle", doing(worker), worker.pid)
-        return (-worker.cpu_percent, worker.pid)
+        return (-round(worker.cpu_percent), worker.pid)  # as shown: idle rows do not shuffle
 
     def show(self, snapshot: Snapshot, view: ViewState) -> None:
         self._last = (snapshot, view)
