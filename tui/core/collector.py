@@ -11,9 +11,10 @@ Not every source is asked on every poll (see `tui/core/refresh.py`):
 
 | source | asked |
 |---|---|
-| nodes, workers, this machine's processes | every poll |
+| workers, this machine's processes | every poll |
 | running tasks | every poll, unless this poll can see that nothing runs (`_tasks_may_run`) |
 | actors | when a worker starts, ends or looks like a new actor (at most every 1 s); at least every 5 s |
+| nodes | when the worker set changed or the worker list failed; at least every 2 s |
 | node stats, cluster status, other nodes' processes | every 2 s (Ray's agents report every 5 s) |
 | task summary (in the background) | when tasks moved, spaced by its cost; at least every 5 s |
 | failed tasks (in the background) | when the FAILED count changed; at least every 10 s |
@@ -115,6 +116,7 @@ class Collector:
         self._failed_tasks = (BackgroundRefresh(self._pool, self._state.failed_tasks, timeout_s,
                                                 name="failed tasks", max_age_s=FAILED_MAX_AGE_S)
                               if self._state else None)
+        self._nodes: Reused[list[NodeRow]] = Reused(DASHBOARD_PERIOD_S)
         self._actors: Reused[tuple[list[Actor], ListInfo]] = Reused(ACTORS_MAX_AGE_S, 1.0)
         self._node_stats: Reused[dict[str, NodeStats]] = Reused(DASHBOARD_PERIOD_S)
         self._cluster_status: Reused[ClusterStatus] = Reused(DASHBOARD_PERIOD_S)
@@ -158,13 +160,12 @@ class Collector:
         calls: dict[str, Callable[[], Any]] = {
             # last poll's local workers, sampled while the HTTP calls are in flight
             "local processes": functools.partial(self._sampler.sample, last.local_pids),
-            "nodes": state.nodes,
             "workers": state.workers,
         }
         reused: dict[str, Reused[Any]] = {
-            "actors": self._actors, "node stats": self._node_stats,
+            "nodes": self._nodes, "actors": self._actors, "node stats": self._node_stats,
             "cluster status": self._cluster_status}
-        fetch = {"actors": state.actors, "node stats": dashboard.node_stats,
+        fetch = {"nodes": state.nodes, "actors": state.actors, "node stats": dashboard.node_stats,
                  "cluster status": dashboard.cluster_status}
         calls.update({name: fetch[name] for name, answer in reused.items() if answer.due(asked_at)})
         if not last.quiet:  # tasks ran at the last poll: ask at once, alongside the rest
@@ -177,8 +178,15 @@ class Collector:
             futures["running tasks"] = self._pool.submit(state.running_tasks)
         results = self._gather(futures, deadline, errors)
         local_stats = self._sampler.node_stats()
-        node_rows: list[NodeRow] | None = results.get("nodes")
+        if "workers" not in results and "nodes" not in calls:
+            # is the cluster gone, or was the worker list just late? the node list says
+            calls["nodes"] = state.nodes
+            results.update(self._gather(self._submit({"nodes": state.nodes}),
+                                        time.monotonic() + self.timeout_s, errors))
+        node_rows: list[NodeRow] | None = (results.get("nodes") if "nodes" in calls
+                                           else self._nodes.value)
         if node_rows is None:
+            self._nodes.mark_changed()
             self._last = _LastPoll()  # ask everything again once the cluster answers
             return Snapshot(time=now, status=Status(False, self._address(), tuple(errors)))
         for name, answer in reused.items():
@@ -288,6 +296,8 @@ class Collector:
                 or any(t.actor_id and t.actor_id not in known_actors for t in running)
                 or any(_maybe_new_actor(w, now.local_task_pids) for w in task_workers)):
             self._actors.mark_changed()
+        if workers_changed:
+            self._nodes.mark_changed()  # a node that died took its workers along
         if alive_nodes != last.nodes:
             self._node_stats.mark_changed()
             self._cluster_status.mark_changed()
