@@ -8,16 +8,10 @@ once ("starting Ray...") because Ray is started by `BackgroundConnection`, off t
 
 from __future__ import annotations
 
-import argparse
-import faulthandler
-import logging
 import os
-import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -25,21 +19,28 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
 from tui.core.history import History
 from tui.core.model import Snapshot
 from tui.panels.actors import ActorsPanel
-from tui.panels.cells import fmt_bytes, show, sparkline
+from tui.panels.cells import show
 from tui.panels.flags import FlagsPanel, flag_line
 from tui.panels.header import HeaderPanel
 from tui.panels.tasks import TasksPanel
 from tui.panels.view import ViewState
-from tui.panels.workers import WorkersPanel, doing
+from tui.panels.workers import WorkersPanel
 from tui.panels.workload import WorkloadPanel
 from tui.poller import Poller, SnapshotSource
-from tui.screens.detail import DetailScreen, fields_text
+from tui.screens.detail import (
+    DetailScreen,
+    actor_detail,
+    flag_detail,
+    task_detail,
+    worker_detail,
+)
 from tui.screens.help import HelpScreen
 from tui.screens.workload_form import WorkloadForm
 from tui.workload_runs import (
@@ -60,6 +61,7 @@ FIB_TASKS_PER_CPU = 8  # enough queued work to watch the workers fill up for a w
 GSOD_YEARS = (1980, 2020)
 GSOD_SCALE = 0.02  # the workload's own default: seconds, not minutes
 
+TablePanel = WorkersPanel | TasksPanel | ActorsPanel | FlagsPanel
 SourceOpener = Callable[[threading.Event], SnapshotSource | None]
 
 
@@ -204,10 +206,12 @@ class RaytuiApp(App[int]):
         return ViewState(self.filter_text, snapshot.flags, self.history.worker_cpu,
                          self.interval_s)
 
-    def _panel(self, pane: str) -> WorkersPanel | TasksPanel | ActorsPanel | FlagsPanel | None:
+    def _panel(self, pane: str) -> TablePanel | None:
         if pane not in TABLE_PANES:
             return None
-        return self.query_one(f"#{pane}-panel", TABLE_PANES[pane])
+        panel = self.query_one(f"#{pane}-panel")
+        assert isinstance(panel, WorkersPanel | TasksPanel | ActorsPanel | FlagsPanel)
+        return panel
 
     def apply_snapshot(self, snapshot: Snapshot) -> None:
         """Draw one snapshot: the header, the visible panel (keyed diffs), the summaries.
@@ -240,7 +244,7 @@ class RaytuiApp(App[int]):
         for pane, label in labels.items():
             tab = tabs.get_tab(pane)
             if str(tab.label) != label:
-                tab.label = label  # type: ignore[assignment]
+                tab.label = label
 
     def header_position(self) -> str:
         return ""
@@ -356,52 +360,24 @@ class RaytuiApp(App[int]):
 
     def action_details(self) -> None:
         pane = self.active_pane()
+        detail: tuple[str, Text] | None = None
         if pane == "workers":
-            self._worker_details()
+            worker = self.query_one("#workers-panel", WorkersPanel).selected_worker()
+            if worker is not None:
+                flags = self.latest.flags if self.latest else ()
+                detail = worker_detail(
+                    worker, self.history.worker_cpu(worker.pid, worker.node_id), flags)
         elif pane == "actors":
             actor = self.query_one("#actors-panel", ActorsPanel).selected_actor()
-            if actor is not None:
-                self.open_detail(f"Actor {actor.class_name} {actor.name}".strip(), fields_text([
-                    ("actor id", actor.actor_id), ("class", actor.class_name),
-                    ("name", actor.name), ("state", actor.state), ("pid", actor.pid),
-                    ("node", actor.node_id), ("CPU %", actor.cpu_percent),
-                    ("RSS", fmt_bytes(actor.rss_bytes)), ("restarts", actor.num_restarts),
-                    ("death cause", actor.death_cause)]))
+            detail = actor_detail(actor) if actor is not None else None
         elif pane == "tasks":
             task = self.query_one("#tasks-panel", TasksPanel).selected_task()
-            if task is not None:
-                self.open_detail(f"Task {task.name}", fields_text([
-                    ("task id", task.task_id), ("name", task.name), ("state", task.state),
-                    ("worker pid", task.worker_pid), ("node", task.node_id),
-                    ("actor", task.actor_id), ("error type", task.error_type),
-                    ("error", task.error_message)]))
+            detail = task_detail(task) if task is not None else None
         elif pane == "flags":
             flag = self.query_one("#flags-panel", FlagsPanel).selected_flag()
-            if flag is not None:
-                body = Text()
-                body.append(flag.message + "\n\n", style="bold")
-                body.append(f"about: {', '.join(flag.subjects) or '-'}\n\n")
-                body.append(flag.explanation or "(no explanation given for this flag)")
-                self.open_detail(f"{flag.kind} ({flag.severity})", body)
-
-    def _worker_details(self) -> None:
-        worker = self.query_one("#workers-panel", WorkersPanel).selected_worker()
-        if worker is None:
-            return
-        history = self.history.worker_cpu(worker.pid, worker.node_id)
-        flags = [f for f in (self.latest.flags if self.latest else ())
-                 if str(worker.pid) in f.subjects or worker.node_id in f.subjects]
-        pairs: list[tuple[str, object]] = [
-            ("pid", worker.pid), ("node", worker.node_id), ("worker id", worker.worker_id),
-            ("type", worker.worker_type), ("title", worker.title),
-            ("running now", doing(worker)),
-            ("task id", worker.running_task.task_id if worker.running_task else None),
-            ("actor", worker.actor_id), ("CPU %", f"{worker.cpu_percent:.1f}"),
-            ("CPU from", worker.cpu_source), ("RSS", fmt_bytes(worker.rss_bytes)),
-            ("CPU history", sparkline(history, min(60, max(1, len(history))))),
-        ]
-        pairs += [(f"flag {f.kind}", f.message) for f in flags]
-        self.open_detail(f"Worker {worker.pid}", fields_text(pairs))
+            detail = flag_detail(flag) if flag is not None else None
+        if detail is not None:
+            self.open_detail(*detail)
 
     def open_detail(self, title: str, body: Text | str) -> None:
         self.push_modal(DetailScreen(title, body))
@@ -447,8 +423,10 @@ class RaytuiApp(App[int]):
         if self.workload is not None and self.workload.running:
             self.notify(f"{self.workload.spec.title} is still running", severity="warning")
             return
-        self.workload = WorkloadRun(spec, self._make_launcher,
-                                    lambda update: self.post_message(WorkloadChanged(update)))
+        def post(update: WorkloadUpdate) -> None:
+            self.post_message(WorkloadChanged(update))
+
+        self.workload = WorkloadRun(spec, self._make_launcher, post)
         self.workload.start()
         self.notify(f"launched {spec.title}: see the Workload tab", timeout=3)
 
@@ -464,7 +442,7 @@ class RaytuiApp(App[int]):
             side.append("\n" + "\n".join(update.result), style="")
         self.query_one("#side-workload", Static).update(side)
         if update.finished:
-            severity = "information" if update.status == "SUCCEEDED" else "error"
+            severity: SeverityLevel = "information" if update.status == "SUCCEEDED" else "error"
             self.notify(f"{update.title}: {update.status.lower()} {update.message}".strip(),
                         severity=severity, timeout=5)
 
@@ -476,68 +454,3 @@ class RaytuiApp(App[int]):
             if binding.action != "quit":
                 yield SystemCommand(binding.description, f"key {binding.key}",
                                     lambda action=binding.action: self.run_action(action))
-
-
-def divert_terminal_logging(path: Path) -> None:
-    """Ray's loggers write to the terminal and would scribble over the screen: use a file.
-
-    Called again after Ray or its job client is imported, since they add handlers then.
-    """
-    loggers = [logging.getLogger(), *(logger for logger in logging.root.manager.loggerDict.values()
-                                      if isinstance(logger, logging.Logger))]
-    stream: IO[str] | None = None
-    for logger in loggers:
-        for handler in logger.handlers:
-            if type(handler) is logging.StreamHandler and handler.stream in (
-                    sys.__stderr__, sys.__stdout__):
-                stream = stream or path.open("a", encoding="utf-8")
-                handler.setStream(stream)
-
-
-def run_app(args: argparse.Namespace) -> int:
-    from tui.commands import UsageError
-    from tui.core.connection import BackgroundConnection, resolve_address
-
-    if not args.interval > 0:
-        raise UsageError(f"raytui: --interval must be greater than 0, got {args.interval:g}")
-    address = resolve_address(args.address)
-    # ray.init() enables faulthandler on sys.stderr unless it is on already; under Textual
-    # sys.stderr is a capture without a file descriptor, and ray.init fails. Enable it on
-    # the real stderr first.
-    if not faulthandler.is_enabled():
-        faulthandler.enable(file=sys.__stderr__ or sys.stderr, all_threads=False)
-    log_path = Path(tempfile.gettempdir()) / f"raytui-{os.getuid()}.log"
-    background = BackgroundConnection(address, args.num_cpus)
-
-    def open_source(stop: threading.Event) -> SnapshotSource | None:
-        # Started here, on the poll thread once the app runs, so that Ray (imported and
-        # initialised by the connection thread) finds Textual's stdout/stderr capture in
-        # place and its log lines never land on the screen.
-        background.start()
-        while not background.ready.wait(0.1):
-            if stop.is_set():
-                return None
-        if background.error is not None:
-            raise background.error
-        from tui.core.collector import Collector
-
-        divert_terminal_logging(log_path)
-        return Collector(background.connection)
-
-    def make_launcher() -> Launcher:
-        if not background.ready.is_set() or background.error is not None:
-            raise RuntimeError("not connected to Ray yet")
-        from tui.core.jobs import JobLauncher
-
-        launcher = JobLauncher(background.connection.dashboard_url)
-        divert_terminal_logging(log_path)
-        return launcher
-
-    app = RaytuiApp(open_source=open_source, address_label=address.describe(),
-                    interval_s=args.interval, make_launcher=make_launcher)
-    try:
-        app.run()
-    finally:
-        app.stop_background(timeout=15.0)
-        background.stop()
-    return app.return_code or 0

@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = getattr(args, "handler", None)
         if handler is None:
             check_num_cpus(args.num_cpus)
-            from tui.app import run_app
+            from tui.commands.monitor import run_app
 
             return run_app(args)
         return int(handler(args))

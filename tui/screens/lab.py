@@ -71,7 +71,9 @@ class LabScreen(Screen[None]):
         super().__init__()
         self.dashboard_url = dashboard_url
         self._make_launcher = make_launcher
-        self.sizes: dict[str, Sequence[int]] = {**lab.DEFAULT_SIZES, **(sizes or {})}
+        self.sizes: dict[str, Sequence[int]] = {**(sizes or {})}
+        for kind, default in lab.DEFAULT_SIZES.items():
+            self.sizes.setdefault(kind, default)
         self.repeats, self.count, self.poll_s = repeats, count, poll_s
         self.kind = "compute"
         self.points: list[lab.SweepPoint] = []
