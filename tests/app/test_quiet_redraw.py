@@ -1,0 +1,62 @@
+"""An idle cluster's polls change little: the view repaints only what changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from textual.widget import Widget
+
+from tests.app.fakes import make_app, make_snapshot, with_cpu
+from tests.app.test_keys import started
+from tui.core.model import Snapshot
+from tui.panels.header import HeaderPanel
+from tui.panels.keyed_table import KeyedTable
+
+
+@contextmanager
+def repaints_of(widget: Widget, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[Any, ...]]]:
+    """The refreshes that reach Textual for `widget` (regions; () is the whole widget)."""
+    calls: list[tuple[Any, ...]] = []
+    real = Widget.refresh
+
+    def spy(self: Widget, *regions: Any, **kwargs: Any) -> Any:
+        if self is widget:
+            calls.append(regions)
+        return real(self, *regions, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Widget, "refresh", spy)
+        yield calls
+
+
+async def apply_twice(second: Snapshot, monkeypatch: pytest.MonkeyPatch,
+                      ) -> tuple[list[tuple[Any, ...]], int, bool]:
+    """Show make_snapshot(), then `second`: (table repaints, cell updates, header re-set)."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        app.apply_snapshot(make_snapshot())
+        await pilot.pause()
+        table = app.query_one("#workers-table", KeyedTable)
+        header = app.query_one("#header", HeaderPanel)
+        updates, shown = table._update_count, header.content
+        with repaints_of(table, monkeypatch) as repaints:
+            app.apply_snapshot(second)
+        return repaints, table._update_count - updates, header.content is not shown
+
+
+async def test_an_unchanged_snapshot_repaints_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    repaints, updates, header_set = await apply_twice(make_snapshot(), monkeypatch)
+    assert repaints == [] and updates == 0 and not header_set
+
+
+async def test_one_changed_worker_repaints_its_row_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    snapshot = make_snapshot()
+    busiest = max(snapshot.workers, key=lambda w: w.cpu_percent)  # stays first: no re-sort
+    repaints, updates, _ = await apply_twice(
+        with_cpu(snapshot, busiest.pid, busiest.cpu_percent - 3), monkeypatch)
+    assert updates == 1
+    assert len(repaints) == 1 and repaints[0] and repaints[0][0].height == 1, repaints
