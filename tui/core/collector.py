@@ -72,6 +72,9 @@ ACTORS_MAX_AGE_S = 5.0
 DASHBOARD_PERIOD_S = 2.0
 COUNTS_MAX_AGE_S = 5.0
 FAILED_MAX_AGE_S = 10.0
+# A poll waits this long for a source that answered before, then shows that answer
+# (with its age) and takes the late one at a later poll.
+SOFT_WAIT_S = 1.0
 # A worker above this share of a core has worked since the last poll; an idle Ray
 # worker uses about 0.5 %.
 WORKED_CPU_PERCENT = 5.0
@@ -116,11 +119,16 @@ class Collector:
         self._failed_tasks = (BackgroundRefresh(self._pool, self._state.failed_tasks, timeout_s,
                                                 name="failed tasks", max_age_s=FAILED_MAX_AGE_S)
                               if self._state else None)
+        # every poll asks for these two (the running tasks unless nothing runs)
+        self._workers_answer: Reused[tuple[list[WorkerRow], ListInfo]] = Reused(0.0)
+        self._running: Reused[list[Task]] = Reused(0.0)
         self._nodes: Reused[list[NodeRow]] = Reused(DASHBOARD_PERIOD_S)
         self._actors: Reused[tuple[list[Actor], ListInfo]] = Reused(ACTORS_MAX_AGE_S, 1.0)
         self._node_stats: Reused[dict[str, NodeStats]] = Reused(DASHBOARD_PERIOD_S)
         self._cluster_status: Reused[ClusterStatus] = Reused(DASHBOARD_PERIOD_S)
         self._node_processes: dict[str, Reused[dict[int, ProcessStats]]] = {}
+        self._in_flight: dict[str, Future[Any]] = {}  # calls by name, until they answer
+        self._asked_at: dict[str, float] = {}  # when each call in flight was started
         self._own_pid = os.getpid()
         self._local_ips = _local_ips()
         self._last = _LastPoll()
@@ -155,50 +163,56 @@ class Collector:
         assert self._task_counts is not None and self._failed_tasks is not None
         errors: list[str] = []
         state, dashboard, last = self._state, self._dashboard, self._last
-        self._task_counts.start_if_due(last.tasks_moved)  # these run alongside the calls below
-        self._failed_tasks.start_if_due(last.failed_count_changed)
-        calls: dict[str, Callable[[], Any]] = {
-            # last poll's local workers, sampled while the HTTP calls are in flight
-            "local processes": functools.partial(self._sampler.sample, last.local_pids),
-            "workers": state.workers,
-        }
         reused: dict[str, Reused[Any]] = {
+            "workers": self._workers_answer, "running tasks": self._running,
             "nodes": self._nodes, "actors": self._actors, "node stats": self._node_stats,
             "cluster status": self._cluster_status}
-        fetch = {"nodes": state.nodes, "actors": state.actors, "node stats": dashboard.node_stats,
-                 "cluster status": dashboard.cluster_status}
-        calls.update({name: fetch[name] for name, answer in reused.items() if answer.due(asked_at)})
-        if not last.quiet:  # tasks ran at the last poll: ask at once, alongside the rest
-            calls["running tasks"] = state.running_tasks
-        futures = self._submit(calls)
-        deadline = time.monotonic() + self.timeout_s + 0.5
-        sampled = self._gather({"local processes": futures.pop("local processes")}, deadline,
-                               errors).get("local processes") or {}
+        fetch: dict[str, Callable[[], Any]] = {
+            "workers": state.workers, "running tasks": state.running_tasks, "nodes": state.nodes,
+            "actors": state.actors, "node stats": dashboard.node_stats,
+            "cluster status": dashboard.cluster_status}
+        calls = {name: fetch[name] for name, answer in reused.items() if answer.due(asked_at)}
+        if last.quiet:  # decided below, once psutil has looked at the workers
+            calls.pop("running tasks", None)
+        futures = self._submit({
+            # last poll's local workers, sampled while the HTTP calls are in flight
+            "local processes": functools.partial(self._sampler.sample, last.local_pids),
+            **calls})
+        waits = _Waits(self.timeout_s)
+        sampled = self._gather({"local processes": futures.pop("local processes")}, waits,
+                               errors)[0].get("local processes") or {}
         if last.quiet and self._tasks_may_run(sampled):
-            futures["running tasks"] = self._pool.submit(state.running_tasks)
-        results = self._gather(futures, deadline, errors)
+            futures.update(self._submit({"running tasks": state.running_tasks}))
+        results, late = self._gather(futures, waits, errors, soft={
+            name for name in futures if reused[name].value is not None})
+        if last.quiet and "running tasks" not in futures:
+            results["running tasks"] = []  # psutil shows every worker idle: nothing runs
         local_stats = self._sampler.node_stats()
-        if "workers" not in results and "nodes" not in calls:
-            # is the cluster gone, or was the worker list just late? the node list says
-            calls["nodes"] = state.nodes
-            results.update(self._gather(self._submit({"nodes": state.nodes}),
-                                        time.monotonic() + self.timeout_s, errors))
-        node_rows: list[NodeRow] | None = (results.get("nodes") if "nodes" in calls
-                                           else self._nodes.value)
+        if "workers" not in results and "workers" not in late and "nodes" not in futures:
+            # is the cluster gone, or did only the worker list fail? the node list says
+            futures.update(self._submit({"nodes": state.nodes}))
+            results.update(self._gather({"nodes": futures["nodes"]}, _Waits(self.timeout_s),
+                                        errors)[0])
+        for name, answer in reused.items():
+            if name in results:
+                answer.store(results[name], self._asked_at.pop(name, asked_at))
+            elif name in futures and name not in late:
+                answer.mark_changed()  # it failed: ask again at the next poll
+        nodes_failed = "nodes" in futures and "nodes" not in results and "nodes" not in late
+        node_rows = None if nodes_failed else self._nodes.value
         if node_rows is None:
             self._nodes.mark_changed()
             self._last = _LastPoll()  # ask everything again once the cluster answers
             return Snapshot(time=now, status=Status(False, self._address(), tuple(errors)))
-        for name, answer in reused.items():
-            if name in results:
-                answer.store(results[name], asked_at)
-            elif name in calls:
-                answer.mark_changed()  # it failed: ask again at the next poll
 
-        worker_rows, workers_list = results.get("workers") or ([], ListInfo())
+        # Started once this poll's own calls are in: they would queue behind these at
+        # Ray's state server (seconds, for 10,000 tasks); later polls overlap them.
+        self._task_counts.start_if_due(last.tasks_moved)
+        self._failed_tasks.start_if_due(last.failed_count_changed)
+        worker_rows, workers_list = self._workers_answer.value or ([], ListInfo())
         actors, actors_list = self._actors.value or ([], ListInfo())
         counts, counts_age = self._task_counts.latest(errors)
-        running: list[Task] = results.get("running tasks") or []
+        running: list[Task] = self._running.value or []
         failed: list[Task] = self._failed_tasks.latest(errors)[0] or []
         node_stats = self._node_stats.value or {}
         usage = self._cluster_status.value.usage_by_node if self._cluster_status.value else {}
@@ -237,21 +251,39 @@ class Collector:
         )
 
     def _submit(self, calls: dict[str, Callable[[], Any]]) -> dict[str, Future[Any]]:
-        return {name: self._pool.submit(fn) for name, fn in calls.items()}
+        """Start the calls; one still running from an earlier poll is not started twice."""
+        futures = {}
+        for name, call in calls.items():
+            if name not in self._in_flight:
+                self._in_flight[name] = self._pool.submit(call)
+                self._asked_at[name] = time.monotonic()
+            futures[name] = self._in_flight[name]
+        return futures
 
-    def _gather(self, futures: dict[str, Future[Any]], deadline: float,
-                errors: list[str]) -> dict[str, Any]:
-        """Wait for the calls; a failure or a late answer becomes an error line."""
+    def _gather(self, futures: dict[str, Future[Any]], waits: _Waits, errors: list[str],
+                soft: Collection[str] = ()) -> tuple[dict[str, Any], set[str]]:
+        """Wait for the calls: (answers, the `soft` ones that are late).
+
+        A call in `soft` has an earlier answer to show: the poll waits `SOFT_WAIT_S` for
+        it, then leaves it running for a later poll to take (Ray's state server can be
+        busy for seconds with a task summary). Any other late call, or a failure,
+        becomes an error line.
+        """
         results: dict[str, Any] = {}
+        late: set[str] = set()
         for name, future in futures.items():
             try:
-                results[name] = future.result(timeout=max(0.0, deadline - time.monotonic()))
+                results[name] = future.result(timeout=waits.left(soft=name in soft))
             except FutureTimeout:
-                future.cancel()
-                errors.append(f"{name}: no answer within {self.timeout_s:g} s")
+                if name in soft:
+                    late.add(name)
+                else:
+                    errors.append(f"{name}: no answer within {self.timeout_s:g} s")
+                continue  # still running: the next poll waits for this call, not a new one
             except Exception as err:
                 errors.append(f"{name}: {one_line(err)}")
-        return results
+            self._in_flight.pop(name, None)
+        return results, late
 
     # --- what the next poll may skip ----------------------------------------
 
@@ -339,11 +371,12 @@ class Collector:
         calls: dict[str, Callable[[], Any]] = {
             f"node {node_id[:8]} processes": functools.partial(dashboard.node_processes, node_id)
             for node_id, answer in answers.items() if answer.due(asked_at)}
-        results = self._gather(self._submit(calls), time.monotonic() + self.timeout_s + 0.5,
-                               errors)
-        for node_id, answer in answers.items():
-            if f"node {node_id[:8]} processes" in results:
-                answer.store(results[f"node {node_id[:8]} processes"], asked_at)
+        names = {f"node {node_id[:8]} processes": answer for node_id, answer in answers.items()}
+        results, _ = self._gather(self._submit(calls), _Waits(self.timeout_s), errors,
+                                  soft={name for name in calls if names[name].value is not None})
+        for name, answer in names.items():
+            if name in results:
+                answer.store(results[name], self._asked_at.pop(name, asked_at))
         for node_id, answer in answers.items():
             processes = answer.value or {}
             for row in rows:
@@ -417,6 +450,19 @@ class Collector:
 
 
 # --- joins -------------------------------------------------------------------
+
+
+class _Waits:
+    """One poll's deadlines: the hard one (`timeout_s`), and the soft one (`SOFT_WAIT_S`)
+    for a source that has an earlier answer to show."""
+
+    def __init__(self, timeout_s: float) -> None:
+        started = time.monotonic()
+        self._hard = started + timeout_s + 0.5
+        self._soft = started + min(SOFT_WAIT_S, timeout_s)
+
+    def left(self, soft: bool) -> float:
+        return max(0.0, (self._soft if soft else self._hard) - time.monotonic())
 
 
 class _LastPoll:
