@@ -11,7 +11,7 @@ import pytest
 import ray
 
 from tests.integration.test_collector import poll_until
-from tui.core.collector import ACTORS_MAX_AGE_S, Collector
+from tui.core.collector import ACTORS_MAX_AGE_S, SOFT_WAIT_S, Collector
 from tui.core.connection import RayConnection
 from tui.core.model import Snapshot
 
@@ -130,3 +130,39 @@ def test_a_task_that_fails_between_polls_reaches_the_failed_list(settled: Collec
     snapshot = poll_until(settled, listed, timeout=15, interval=0.5)
     failed = next(t for t in snapshot.tasks.failed if t.name == "fail_fast")
     assert "refresh test failure" in (failed.error_message or "")
+
+
+class SlowCalls:
+    """Delays the real worker-list call, as a state server busy with a summary does."""
+
+    def __init__(self, collector: Collector, seconds: float) -> None:
+        assert collector._state is not None
+        self.real = collector._state.workers
+        self.seconds = seconds
+        self.calls = 0
+        collector._state.workers = self  # type: ignore[method-assign]
+
+    def __call__(self) -> object:
+        self.calls += 1
+        time.sleep(self.seconds)
+        return self.real()
+
+
+def test_a_late_source_shows_its_last_answer_and_is_not_asked_twice(
+        settled: Collector) -> None:
+    before = settled.poll_once()
+    slow = SlowCalls(settled, seconds=3.0)
+    started = time.monotonic()
+    snapshot = settled.poll_once()
+    assert time.monotonic() - started < SOFT_WAIT_S + 0.8  # not the 3 s of the call
+    assert snapshot.status.connected and snapshot.status.errors == ()
+    assert {w.pid for w in snapshot.workers} == {w.pid for w in before.workers}
+    assert "workers" in snapshot.status.answer_age_s
+    settled.poll_once()  # the call is still running: this poll waits on it, not a new one
+    assert slow.calls == 1
+    time.sleep(2.0)
+    late = settled.poll_once()  # the late answer has come in, and says how old it is
+    assert slow.calls == 1 and late.status.answer_age_s["workers"] >= 2.5
+    slow.seconds = 0.0
+    fresh = settled.poll_once()
+    assert slow.calls == 2 and "workers" not in fresh.status.answer_age_s

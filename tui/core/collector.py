@@ -236,7 +236,7 @@ class Collector:
         )
         self._remember(node_rows, local_nodes, workers, running, actors, by_state)
         ages = {name: round(answer.age_s(), 1) for name, answer in reused.items()
-                if answer.value is not None and name not in results}
+                if answer.value is not None and answer.asked_at < asked_at}
         return Snapshot(
             time=now,
             status=Status(connected=True, address=self._address(), errors=tuple(errors),
@@ -282,6 +282,7 @@ class Collector:
                 continue  # still running: the next poll waits for this call, not a new one
             except Exception as err:
                 errors.append(f"{name}: {one_line(err)}")
+                self._asked_at.pop(name, None)
             self._in_flight.pop(name, None)
         return results, late
 

@@ -30,11 +30,11 @@ class Reused(Generic[T]):
         self.max_age_s = max_age_s
         self.min_period_s = min_period_s
         self.value: T | None = None
-        self._asked_at = -math.inf  # monotonic time of the answer in `value`
+        self.asked_at = -math.inf  # monotonic time the answer in `value` was asked for
         self._changed = True  # a signal said the answer may be out of date
 
     def due(self, now: float | None = None) -> bool:
-        age = (time.monotonic() if now is None else now) - self._asked_at
+        age = (time.monotonic() if now is None else now) - self.asked_at
         return (self.value is None or age >= self.max_age_s
                 or (self._changed and age >= self.min_period_s))
 
@@ -42,12 +42,12 @@ class Reused(Generic[T]):
         self._changed = True
 
     def store(self, value: T, asked_at: float) -> None:
-        self.value, self._asked_at, self._changed = value, asked_at, False
+        self.value, self.asked_at, self._changed = value, asked_at, False
 
     def age_s(self, now: float | None = None) -> float:
         if self.value is None:
             return 0.0
-        return max(0.0, (time.monotonic() if now is None else now) - self._asked_at)
+        return max(0.0, (time.monotonic() if now is None else now) - self.asked_at)
 
 
 class BackgroundRefresh(Generic[T]):
