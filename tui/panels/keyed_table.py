@@ -72,7 +72,7 @@ class KeyedTable(DataTable[Any]):
             self._defer_refresh = False
         # Repaint only what changed: on a live but idle cluster that is a few rows whose
         # CPU figure moved, not the whole table every poll.
-        if changed is None:
+        if changed is None or len(changed) > self.size.height:  # one repaint is cheaper then
             self.refresh()
         else:
             for key in changed:
