@@ -1,15 +1,18 @@
-"""An idle cluster's polls change little: the view repaints only what changed."""
+"""An idle cluster's polls change little: the view repaints only what changed, and
+says when it shows an answer Ray gave a while ago."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from textual.widget import Widget
+from textual.widgets import Static, TabbedContent
 
-from tests.app.fakes import make_app, make_snapshot, with_cpu
+from tests.app.fakes import FakeSource, make_app, make_snapshot, with_cpu
 from tests.app.test_keys import started
 from tui.core.model import Snapshot
 from tui.panels.header import HeaderPanel
@@ -60,3 +63,18 @@ async def test_one_changed_worker_repaints_its_row_only(monkeypatch: pytest.Monk
         with_cpu(snapshot, busiest.pid, busiest.cpu_percent - 3), monkeypatch)
     assert updates == 1
     assert len(repaints) == 1 and repaints[0] and repaints[0][0].height == 1, repaints
+
+
+async def test_old_task_counts_say_how_old_they_are() -> None:
+    snapshot = make_snapshot()
+    old = replace(snapshot, tasks=replace(snapshot.tasks, counts_age_s=12.4))
+    app = make_app(FakeSource([old]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        app.query_one("#tabs", TabbedContent).active = "tasks"
+        await pilot.pause()
+        caption = str(app.query_one("#tasks-caption", Static).content)
+        assert caption.startswith("tasks: ") and caption.endswith("(counted 12 s ago)")
+        app.apply_snapshot(snapshot)  # fresh counts: no note
+        await pilot.pause()
+        assert "counted" not in str(app.query_one("#tasks-caption", Static).content)

@@ -12,6 +12,8 @@ from tui.panels.cells import show
 from tui.panels.keyed_table import KeyedTable
 from tui.panels.view import ViewState
 
+COUNTS_AGE_SHOWN_S = 5.0
+
 STATES = ("PENDING", "RUNNING", "FINISHED", "FAILED")  # the columns; others go to "other"
 PENDING_STATES = ("PENDING_ARGS_AVAIL", "PENDING_NODE_ASSIGNMENT", "PENDING_OBJ_STORE_MEM_AVAIL",
                   "PENDING_ARGS_FETCH", "SUBMITTED_TO_WORKER", "PENDING_ACTOR_TASK_ARGS_FETCH",
@@ -91,7 +93,10 @@ class TasksPanel(Vertical):
         listing.sync(task_rows, order)
         states = "  ".join(f"{state.lower()} {count}"
                            for state, count in sorted(summary.by_state.items()))
-        show(self.query_one("#tasks-caption", Static), f"tasks: {states or 'none yet'}")
+        # Ray's summary of a big cluster takes seconds, so it is asked less often: say so
+        age = summary.counts_age_s
+        as_of = f"  (counted {age:.0f} s ago)" if age >= COUNTS_AGE_SHOWN_S else ""
+        show(self.query_one("#tasks-caption", Static), f"tasks: {states or 'none yet'}{as_of}")
         show(self.query_one("#tasks-list-caption", Static),
             f"running {len(summary.running)}{self._more(summary.running_list.total, len(summary.running))}"
             f", failed {len(summary.failed)}{self._more(summary.failed_list.total, len(summary.failed))}")
