@@ -81,6 +81,8 @@ class LabScreen(Screen[None]):
         self.running = False
         self.job_id: str | None = None
         self._stop = threading.Event()
+        self._stop_lock = threading.Lock()  # the closing app and the worker may both stop
+        self._stopped_jobs: set[str] = set()
         self._active_launcher: SweepLauncher | None = None
 
     def compose(self) -> ComposeResult:
@@ -138,7 +140,15 @@ class LabScreen(Screen[None]):
         self._stop.set()
         if self.running and self.job_id and self._active_launcher is not None:
             with contextlib.suppress(Exception):
-                self._active_launcher.stop(self.job_id)
+                self._stop_job(self._active_launcher, self.job_id)
+
+    def _stop_job(self, launcher: SweepLauncher, job_id: str) -> None:
+        """Ask Ray to stop the job, once, whoever notices first."""
+        with self._stop_lock:
+            if job_id in self._stopped_jobs:
+                return
+            self._stopped_jobs.add(job_id)
+        launcher.stop(job_id)
 
     def _launcher(self) -> SweepLauncher:
         if self._make_launcher is not None:
@@ -158,7 +168,7 @@ class LabScreen(Screen[None]):
         try:
             job_id = submit_sweep(launcher, kind, sizes, self.count, self.repeats)
             if self._stop.is_set():  # x, or the app closing, while the job was submitted
-                launcher.stop(job_id)
+                self._stop_job(launcher, job_id)
                 self._stop.clear()
             self._from_thread(self._job_started, job_id)
             reader = lab.SweepEventReader()
@@ -168,7 +178,7 @@ class LabScreen(Screen[None]):
                 for event in reader.feed(new_text):
                     self._from_thread(self._on_event, event)
                 if self._stop.is_set() and not state.finished:
-                    launcher.stop(job_id)
+                    self._stop_job(launcher, job_id)
                     self._stop.clear()  # asked once; follow() ends when the job stops
             for event in reader.close():
                 self._from_thread(self._on_event, event)
