@@ -181,12 +181,15 @@ class Collector:
         waits = _Waits(self.timeout_s)
         sampled = self._gather({"local processes": futures.pop("local processes")}, waits,
                                errors)[0].get("local processes") or {}
+        self._asked_at.pop("local processes", None)
         if last.quiet and self._tasks_may_run(sampled):
             futures.update(self._submit({"running tasks": state.running_tasks}))
         results, late = self._gather(futures, waits, errors, soft={
             name for name in futures if reused[name].value is not None})
         if last.quiet and "running tasks" not in futures:
-            results["running tasks"] = []  # psutil shows every worker idle: nothing runs
+            self._running.store([], asked_at)  # psutil shows every worker idle: nothing runs
+            self._in_flight.pop("running tasks", None)  # an older, late answer is moot now
+            self._asked_at.pop("running tasks", None)
         local_stats = self._sampler.node_stats()
         if "workers" not in results and "workers" not in late and "nodes" not in futures:
             # is the cluster gone, or did only the worker list fail? the node list says
