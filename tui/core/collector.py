@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import psutil
 
@@ -127,8 +127,7 @@ class Collector:
         self._node_stats: Reused[dict[str, NodeStats]] = Reused(DASHBOARD_PERIOD_S)
         self._cluster_status: Reused[ClusterStatus] = Reused(DASHBOARD_PERIOD_S)
         self._node_processes: dict[str, Reused[dict[int, ProcessStats]]] = {}
-        self._in_flight: dict[str, Future[Any]] = {}  # calls by name, until they answer
-        self._asked_at: dict[str, float] = {}  # when each call in flight was started
+        self._in_flight: dict[str, _Call] = {}  # calls by name, until they answer
         self._own_pid = os.getpid()
         self._local_ips = _local_ips()
         self._last = _LastPoll()
@@ -179,9 +178,9 @@ class Collector:
             "local processes": functools.partial(self._sampler.sample, last.local_pids),
             **calls})
         waits = _Waits(self.timeout_s)
-        sampled = self._gather({"local processes": futures.pop("local processes")}, waits,
-                               errors)[0].get("local processes") or {}
-        self._asked_at.pop("local processes", None)
+        local = self._gather({"local processes": futures.pop("local processes")}, waits,
+                             errors)[0].get("local processes")
+        sampled: dict[int, ProcessStats] = local.value if local else {}
         if last.quiet and self._tasks_may_run(sampled):
             futures.update(self._submit({"running tasks": state.running_tasks}))
         results, late = self._gather(futures, waits, errors, soft={
@@ -189,7 +188,6 @@ class Collector:
         if last.quiet and "running tasks" not in futures:
             self._running.store([], asked_at)  # psutil shows every worker idle: nothing runs
             self._in_flight.pop("running tasks", None)  # an older, late answer is moot now
-            self._asked_at.pop("running tasks", None)
         local_stats = self._sampler.node_stats()
         if "workers" not in results and "workers" not in late and "nodes" not in futures:
             # is the cluster gone, or did only the worker list fail? the node list says
@@ -198,7 +196,7 @@ class Collector:
                                         errors)[0])
         for name, answer in reused.items():
             if name in results:
-                answer.store(results[name], self._asked_at.pop(name, asked_at))
+                answer.store(*results[name])
             elif name in futures and name not in late:
                 answer.mark_changed()  # it failed: ask again at the next poll
         nodes_failed = "nodes" in futures and "nodes" not in results and "nodes" not in late
@@ -253,18 +251,15 @@ class Collector:
             actors_list=actors_list,
         )
 
-    def _submit(self, calls: dict[str, Callable[[], Any]]) -> dict[str, Future[Any]]:
+    def _submit(self, calls: dict[str, Callable[[], Any]]) -> dict[str, _Call]:
         """Start the calls; one still running from an earlier poll is not started twice."""
-        futures = {}
         for name, call in calls.items():
             if name not in self._in_flight:
-                self._in_flight[name] = self._pool.submit(call)
-                self._asked_at[name] = time.monotonic()
-            futures[name] = self._in_flight[name]
-        return futures
+                self._in_flight[name] = _Call(self._pool.submit(call), time.monotonic())
+        return {name: self._in_flight[name] for name in calls}
 
-    def _gather(self, futures: dict[str, Future[Any]], waits: _Waits, errors: list[str],
-                soft: Collection[str] = ()) -> tuple[dict[str, Any], set[str]]:
+    def _gather(self, futures: dict[str, _Call], waits: _Waits, errors: list[str],
+                soft: Collection[str] = ()) -> tuple[dict[str, _Answer], set[str]]:
         """Wait for the calls: (answers, the `soft` ones that are late).
 
         A call in `soft` has an earlier answer to show: the poll waits `SOFT_WAIT_S` for
@@ -272,11 +267,12 @@ class Collector:
         busy for seconds with a task summary). Any other late call, or a failure,
         becomes an error line.
         """
-        results: dict[str, Any] = {}
+        results: dict[str, _Answer] = {}
         late: set[str] = set()
-        for name, future in futures.items():
+        for name, call in futures.items():
             try:
-                results[name] = future.result(timeout=waits.left(soft=name in soft))
+                value = call.future.result(timeout=waits.left(soft=name in soft))
+                results[name] = _Answer(value, call.asked_at)
             except FutureTimeout:
                 if name in soft:
                     late.add(name)
@@ -285,7 +281,6 @@ class Collector:
                 continue  # still running: the next poll waits for this call, not a new one
             except Exception as err:
                 errors.append(f"{name}: {one_line(err)}")
-                self._asked_at.pop(name, None)
             self._in_flight.pop(name, None)
         return results, late
 
@@ -380,7 +375,7 @@ class Collector:
                                   soft={name for name in calls if names[name].value is not None})
         for name, answer in names.items():
             if name in results:
-                answer.store(results[name], self._asked_at.pop(name, asked_at))
+                answer.store(*results[name])
         for node_id, answer in answers.items():
             processes = answer.value or {}
             for row in rows:
@@ -454,6 +449,16 @@ class Collector:
 
 
 # --- joins -------------------------------------------------------------------
+
+
+class _Call(NamedTuple):
+    future: Future[Any]
+    asked_at: float  # monotonic
+
+
+class _Answer(NamedTuple):
+    value: Any
+    asked_at: float  # when it was asked: a late answer is older than its poll
 
 
 class _Waits:
