@@ -25,6 +25,7 @@ from tui.core.model import (
     TaskRef,
     TaskSummary,
     Worker,
+    WorkerKey,
 )
 
 GiB = 1024**3
@@ -51,9 +52,9 @@ def make_snapshot(time: float = T0, busy: dict[int, float] | None = None,
                for pid in (1001, 1002, 1003, 1004)]
     workers.append(Worker(999, HEAD, "drv", "DRIVER", "python -m workloads.fibonacci", 12.0,
                           150 * 1024**2, "psutil"))
-    default_flags = (Flag("uneven", "warning", ("1001",),
+    default_flags = (Flag("uneven", "warning",
                           "worker 1001 did 95% of the busy time of 4 workers",
-                          UNEVEN_EXPLANATION),)
+                          UNEVEN_EXPLANATION, workers=(WorkerKey(HEAD, 1001),)),)
     tasks = TaskSummary(
         by_state={"RUNNING": 2, "FINISHED": 14, "FAILED": 1, "PENDING_NODE_ASSIGNMENT": 3},
         by_function=(TaskGroup("fibonacci_distributed",

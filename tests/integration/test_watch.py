@@ -123,7 +123,7 @@ def test_serial_anti_pattern_raises_uneven(ray_cluster: RayConnection, tmp_path:
             assert uneven_at - work_started <= 10.0
             # the flag names the one busy worker, which is the one running the tasks
             busy = [w for w in snapshot["workers"] if running_fib(w)]
-            assert busy and str(busy[0]["pid"]) in flag["subjects"]
+            assert busy and {"node_id": busy[0]["node_id"], "pid": busy[0]["pid"]} in flag["workers"]
             assert flag["message"] and flag["severity"] == "warning"
         run.process.send_signal(signal.SIGINT)  # Ctrl-C: the normal end of a watch
         assert run.process.wait(60) == 1  # --fail-on uneven

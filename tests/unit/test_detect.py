@@ -6,7 +6,16 @@ from collections.abc import Sequence
 
 from tui.core.detect import DEFAULT_PARAMS, DetectParams, detect
 from tui.core.history import History
-from tui.core.model import ClusterSummary, Node, Snapshot, Status, TaskRef, TaskSummary, Worker
+from tui.core.model import (
+    ClusterSummary,
+    Node,
+    Snapshot,
+    Status,
+    TaskRef,
+    TaskSummary,
+    Worker,
+    WorkerKey,
+)
 
 NODE = "node-a"
 
@@ -53,7 +62,7 @@ def test_saturated_after_consecutive_polls_names_the_node() -> None:
     history = history_of([snap(t, 96.0, busy, cpus_used=4.0, finished=t) for t in range(3)])
     flags = detect(history)
     assert [f.kind for f in flags] == ["saturated"]
-    assert flags[0].subjects == (NODE,)
+    assert flags[0].nodes == (NODE,)
     assert flags[0].severity == "warning" and flags[0].message and flags[0].explanation
 
 
@@ -80,8 +89,8 @@ def test_serial_pattern_is_uneven_and_names_the_worker() -> None:
     flags = detect(history_of(serial_run(8)))
     uneven = [f for f in flags if f.kind == "uneven"]
     assert len(uneven) == 1
-    assert "101" in uneven[0].subjects and NODE in uneven[0].subjects
-    assert "102" not in uneven[0].subjects
+    assert WorkerKey(NODE, 101) in uneven[0].workers and NODE in uneven[0].nodes
+    assert WorkerKey(NODE, 102) not in uneven[0].workers
     assert "ray.get" in uneven[0].explanation
 
 
@@ -125,7 +134,7 @@ def test_idle_while_pending() -> None:
     history = history_of([snap(t, 4.0, IDLE_WORKERS, cpus_used=4.0, pending=3)
                           for t in range(4)])
     flags = [f for f in detect(history) if f.kind == "idle_while_pending"]
-    assert len(flags) == 1 and flags[0].subjects == (NODE,)
+    assert len(flags) == 1 and flags[0].nodes == (NODE,)
     assert "3 tasks" in flags[0].message
 
 

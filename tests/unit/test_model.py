@@ -36,7 +36,7 @@ def full_snapshot() -> Snapshot:
                           by_function=(TaskGroup("fib", {"RUNNING": 1, "FINISHED": 3}),),
                           running=(running,), running_list=ListInfo(1, 1)),
         actors=(Actor("a1", "GSODActor", "ALIVE", pid=8, node_id="n1"),),
-        flags=(Flag("saturated", "warning", ("n1",), "hot", "why"),),
+        flags=(Flag("saturated", "warning", "hot", "why", nodes=("n1",)),),
         workers_list=ListInfo(total=20000, returned=10000),
     )
 
@@ -56,7 +56,7 @@ def test_json_form_has_the_fields_scripts_rely_on() -> None:
     actor = data["actors"][0]
     assert (actor["actor_id"], actor["class_name"], actor["state"], actor["pid"],
             actor["node_id"]) == ("a1", "GSODActor", "ALIVE", 8, "n1")
-    assert data["flags"][0]["subjects"] == ["n1"]
+    assert data["flags"][0]["nodes"] == ["n1"]
     assert data["workers_list"] == {"total": 20000, "returned": 10000}
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.model import Flag, Node, Snapshot, Status, TaskRef, TaskSummary, Worker
+from tui.core.model import Flag, Node, Snapshot, Status, TaskRef, TaskSummary, Worker, WorkerKey
 from tui.core.record import RecordingError, SnapshotWriter, read_snapshots
 
 
@@ -18,7 +18,7 @@ def sample(t: float) -> Snapshot:
         workers=(Worker(pid=7, node_id="n1", cpu_percent=99.0, cpu_source="psutil",
                         running_task=TaskRef("t1", "fib")),),
         tasks=TaskSummary(by_state={"RUNNING": 1}),
-        flags=(Flag("uneven", "warning", ("n1", "7"), "msg", "long"),),
+        flags=(Flag("uneven", "warning", "msg", "long", nodes=("n1",), workers=(WorkerKey("n1", 7),)),),
     )
 
 

@@ -12,11 +12,11 @@ import time
 from typing import TYPE_CHECKING
 
 from tui.commands import CommandGroups, UsageError, add_cluster_arguments, connected, positive_float
+from tui.core.kinds import FLAG_KINDS
 
 if TYPE_CHECKING:
     from tui.core.model import Snapshot
 
-FLAG_KINDS = ("saturated", "uneven", "idle_while_pending", "logical_physical_gap")
 PRIMING_S = 0.5  # psutil's first CPU reading of a process is 0: measure over this much
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tui.core.history import History
-from tui.core.model import Flag, Snapshot, Worker
-
-PENDING_STATES = ("PENDING_NODE_ASSIGNMENT",)  # waiting for a node with free resources
+from tui.core.kinds import WAITING_FOR_NODE_STATES
+from tui.core.model import Flag, Snapshot, Worker, WorkerKey
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def saturated(history: History, params: DetectParams) -> list[Flag]:
     return [Flag(
         kind="saturated",
         severity="warning",
-        subjects=tuple(hot),
+        nodes=tuple(hot),
         message=f"{_nodes_text(hot)} at {lowest:.0f}%+ CPU for {len(recent)} polls",
         explanation=(
             "Every core of this node is busy. Submitting more parallel tasks will not make "
@@ -120,7 +119,8 @@ def uneven(history: History, params: DetectParams) -> list[Flag]:
     return [Flag(
         kind="uneven",
         severity="warning",
-        subjects=(*nodes, *(str(pid) for _node, pid in top)),
+        nodes=tuple(nodes),
+        workers=tuple(WorkerKey(node, pid) for node, pid in top),
         message=(f"{share:.0%} of the work ran on {len(top)} worker{'s' if len(top) > 1 else ''} "
                  f"(pid {pids}) while {free_cpus:.1f} CPUs stayed free"),
         explanation=(
@@ -149,7 +149,7 @@ def idle_while_pending(history: History, params: DetectParams) -> list[Flag]:
     return [Flag(
         kind="idle_while_pending",
         severity="warning",
-        subjects=tuple(idle),
+        nodes=tuple(idle),
         message=f"{_pending(recent[-1])} tasks wait for a node while {_nodes_text(idle)} idle",
         explanation=(
             "Tasks are waiting to be scheduled, yet CPUs are measured idle. Ray schedules "
@@ -177,7 +177,7 @@ def logical_physical_gap(history: History, params: DetectParams) -> list[Flag]:
             flags.append(Flag(
                 kind="logical_physical_gap",
                 severity="info",
-                subjects=(node.node_id,),
+                nodes=(node.node_id,),
                 message=(f"node {node.node_id[:8]}: workers burn {measured:.1f} cores but "
                          f"hold {logical:.1f} logical CPUs"),
                 explanation=(
@@ -191,7 +191,7 @@ def logical_physical_gap(history: History, params: DetectParams) -> list[Flag]:
             flags.append(Flag(
                 kind="logical_physical_gap",
                 severity="info",
-                subjects=(node.node_id,),
+                nodes=(node.node_id,),
                 message=(f"node {node.node_id[:8]}: {logical:.1f} logical CPUs held but "
                          f"workers burn only {measured:.1f} cores"),
                 explanation=(
@@ -224,7 +224,7 @@ def _finished(snapshot: Snapshot) -> int:
 
 
 def _pending(snapshot: Snapshot) -> int:
-    return sum(snapshot.tasks.by_state.get(state, 0) for state in PENDING_STATES)
+    return sum(snapshot.tasks.by_state.get(state, 0) for state in WAITING_FOR_NODE_STATES)
 
 
 def _nodes_text(node_ids: list[str]) -> str:

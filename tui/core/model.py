@@ -15,7 +15,19 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["info", "warning", "critical"]
+# where a worker's CPU/memory figures came from; "none" means not reported yet (unknown)
 CpuSource = Literal["psutil", "dashboard", "none"]
+
+
+@dataclass(frozen=True, order=True)
+class WorkerKey:
+    """A worker's identity across the whole cluster: a pid alone is unique on one node only."""
+
+    node_id: str
+    pid: int
+
+    def __str__(self) -> str:
+        return f"{self.node_id[:8]}:{self.pid}"
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,24 @@ class Node:
     memory_total_bytes: int = 0
     object_store_used_bytes: int = 0
     object_store_total_bytes: int = 0
+    object_store_spilled_bytes: int = 0
+    gpus_total: float = 0.0  # logical GPUs (Ray resources)
+    gpus_used: float = 0.0  # logical GPUs currently allocated
+    gpus: tuple[Gpu, ...] = ()  # measured devices, from Ray's agent on the node
+    state_since: float | None = None  # epoch s of the last state change (e.g. when it died)
+    figures_age_s: float = 0.0  # age of the measured figures (the dashboard's lag)
+
+
+@dataclass(frozen=True)
+class Gpu:
+    """One GPU device of a node, as Ray's agent reports it."""
+
+    index: int
+    name: str = ""
+    uuid: str = ""
+    utilization_percent: float | None = None  # None: not reported
+    memory_used_bytes: int = 0
+    memory_total_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,6 +122,15 @@ class Worker:
     cpu_source: CpuSource = "none"
     running_task: TaskRef | None = None
     actor_id: str | None = None
+    uss_bytes: int | None = None  # unique set size, where reported
+    gpu_memory_bytes: int | None = None  # GPU memory this process holds, where reported
+    gpu_percent: float | None = None  # utilisation of the GPU(s) it uses, where reported
+    gpus_allocated: float = 0.0  # logical GPUs its running task holds
+    figures_age_s: float = 0.0  # age of cpu/memory figures (dashboard figures lag)
+
+    @property
+    def key(self) -> WorkerKey:
+        return WorkerKey(self.node_id, self.pid)
 
 
 @dataclass(frozen=True)
@@ -149,11 +188,39 @@ class Actor:
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # saturated | uneven | idle_while_pending | logical_physical_gap | ...
+    kind: str  # one of tui.core.kinds.FLAG_KINDS
     severity: Severity
-    subjects: tuple[str, ...]  # node ids and/or worker pids (as strings)
     message: str  # one line
     explanation: str = ""  # a paragraph for learners
+    nodes: tuple[str, ...] = ()  # the node ids it is about
+    workers: tuple[WorkerKey, ...] = ()  # the workers it is about
+
+    def names_node(self, node_id: str) -> bool:
+        return node_id in self.nodes
+
+    def names_worker(self, key: WorkerKey) -> bool:
+        return key in self.workers
+
+    @property
+    def key(self) -> str:
+        """A stable identity across polls: the same kind about the same things."""
+        about = ",".join([*self.nodes, *(f"{w.node_id}:{w.pid}" for w in self.workers)])
+        return f"{self.kind}:{about}"
+
+    def about_text(self) -> str:
+        """Short names of what it is about, for one cell or line."""
+        return ", ".join([*(n[:8] for n in self.nodes), *(f"pid {w.pid}" for w in self.workers)])
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened: a flag raised or cleared, a run, a death, a failure."""
+
+    time: float  # epoch seconds
+    kind: str  # one of tui.core.kinds.EVENT_KINDS
+    message: str  # one line
+    subject: str = ""  # what it is about (flag key, node id, actor id, task id, ...)
+    detail: str = ""  # longer text (an explanation, an error)
 
 
 @dataclass(frozen=True)

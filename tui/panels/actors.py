@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from tui.core.model import Actor, Snapshot
+from tui.core.model import Actor, Snapshot, WorkerKey
 from tui.panels.cells import SEVERITY_STYLE, cpu_bar, fmt_bytes, show
 from tui.panels.keyed_table import KeyedTable
 from tui.panels.view import ViewState
@@ -64,7 +64,8 @@ class ActorsPanel(Vertical):
         table = self.table
         rows = {}
         for actor in actors:
-            severity = view.severity_of(str(actor.pid)) if actor.pid else None
+            severity = (view.severity_of_worker(WorkerKey(actor.node_id, actor.pid))
+                        if actor.pid and actor.node_id else None)
             rows[actor.actor_id] = (
                 table.first_cell(actor.class_name, actor.actor_id,
                                       SEVERITY_STYLE[severity] if severity else ""),

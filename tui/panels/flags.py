@@ -14,11 +14,7 @@ from tui.panels.view import SEVERITY_RANK, ViewState
 
 
 def flag_key(flag: Flag) -> str:
-    return f"{flag.kind}:{','.join(flag.subjects)}"
-
-
-def subjects_text(flag: Flag) -> str:
-    return ", ".join(s[:8] if len(s) > 12 else s for s in flag.subjects)
+    return flag.key
 
 
 def flag_line(flag: Flag) -> Text:
@@ -52,19 +48,19 @@ class FlagsPanel(Vertical):
 
     def show(self, snapshot: Snapshot, view: ViewState) -> None:
         self._last = snapshot
-        flags = [f for f in snapshot.flags if view.matches(f.kind, f.message, *f.subjects)]
+        flags = [f for f in snapshot.flags if view.matches(f.kind, f.message, f.about_text(), *f.nodes)]
         rows = {
             flag_key(f): (
                 self.table.first_cell(f"{SEVERITY_MARK[f.severity]:>2} {f.severity}",
                                       flag_key(f), SEVERITY_STYLE[f.severity]),
                 Text(f.kind, style=SEVERITY_STYLE[f.severity]),
-                subjects_text(f),
+                f.about_text(),
                 f.message,
             )
             for f in flags
         }
         order = [flag_key(f) for f in sorted(
-            flags, key=lambda f: (-SEVERITY_RANK[f.severity], f.kind, f.subjects))]
+            flags, key=lambda f: (-SEVERITY_RANK[f.severity], f.kind, f.key))]
         self.table.sync(rows, order)
         caption = (f"{len(snapshot.flags)} active flags; enter explains the selected one"
                    if snapshot.flags else "no flags: nothing unusual right now")

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from tui.core.kinds import STATE_GROUPS, state_group
 from tui.core.model import Snapshot, Task
 from tui.panels.cells import show
 from tui.panels.keyed_table import KeyedTable
@@ -14,18 +15,8 @@ from tui.panels.view import ViewState
 
 COUNTS_AGE_SHOWN_S = 5.0
 
-STATES = ("PENDING", "RUNNING", "FINISHED", "FAILED")  # the columns; others go to "other"
-PENDING_STATES = ("PENDING_ARGS_AVAIL", "PENDING_NODE_ASSIGNMENT", "PENDING_OBJ_STORE_MEM_AVAIL",
-                  "PENDING_ARGS_FETCH", "SUBMITTED_TO_WORKER", "PENDING_ACTOR_TASK_ARGS_FETCH",
-                  "PENDING_ACTOR_TASK_ORDERING_OR_CONCURRENCY", "NIL")
-
-
-def column_of(state: str) -> str:
-    if state in STATES:
-        return state
-    if state.startswith("PENDING") or state in PENDING_STATES:
-        return "PENDING"
-    return "other"
+STATES = STATE_GROUPS  # the columns; others go to "other"
+column_of = state_group
 
 
 class TasksPanel(Vertical):

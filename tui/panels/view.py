@@ -1,11 +1,11 @@
-"""What every panel needs besides the Snapshot: the user's filter and the flag subjects."""
+"""What every panel needs besides the Snapshot: the user's filter and what the flags name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from tui.core.model import Flag, Severity
+from tui.core.model import Flag, Severity, WorkerKey
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
@@ -22,11 +22,19 @@ class ViewState:
         needle = self.filter_text.strip().lower()
         return not needle or any(needle in str(t).lower() for t in texts)
 
-    def severity_of(self, subject: str) -> Severity | None:
-        """The worst severity of the flags naming this subject (a pid or node id)."""
+    def severity_of_node(self, node_id: str) -> Severity | None:
+        """The worst severity of the flags naming this node."""
+        return self._worst(f for f in self.flags if f.names_node(node_id))
+
+    def severity_of_worker(self, key: WorkerKey) -> Severity | None:
+        """The worst severity of the flags naming this worker (node and pid, never a pid alone)."""
+        return self._worst(f for f in self.flags if f.names_worker(key))
+
+    @staticmethod
+    def _worst(flags: Iterable[Flag]) -> Severity | None:
         worst: Severity | None = None
-        for flag in self.flags:
-            if subject in flag.subjects and (
+        for flag in flags:
+            if (
                 worst is None or SEVERITY_RANK[flag.severity] > SEVERITY_RANK[worst]
             ):
                 worst = flag.severity

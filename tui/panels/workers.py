@@ -106,8 +106,8 @@ class WorkersPanel(Vertical):
         limit = max(24, min(60, self.size.width - 56))
         for worker in workers:
             key = worker_key(worker)
-            pid_severity = view.severity_of(str(worker.pid))
-            node_severity = view.severity_of(worker.node_id)
+            pid_severity = view.severity_of_worker(worker.key)
+            node_severity = view.severity_of_node(worker.node_id)
             pid_cell = Text(f"{SEVERITY_MARK[pid_severity]:>2}" if pid_severity else "  ",
                             style=SEVERITY_STYLE[pid_severity] if pid_severity else "")
             pid_cell.append(str(worker.pid).rjust(7),

@@ -53,7 +53,7 @@ def fields_text(pairs: list[tuple[str, object]]) -> Text:
 
 def worker_detail(worker: Worker, cpu_history: list[float],
                   flags: tuple[Flag, ...]) -> tuple[str, Text]:
-    about = [f for f in flags if str(worker.pid) in f.subjects or worker.node_id in f.subjects]
+    about = [f for f in flags if f.names_worker(worker.key) or f.names_node(worker.node_id)]
     pairs: list[tuple[str, object]] = [
         ("pid", worker.pid), ("node", worker.node_id), ("worker id", worker.worker_id),
         ("type", worker.worker_type), ("title", worker.title),
@@ -87,6 +87,6 @@ def task_detail(task: Task) -> tuple[str, Text]:
 def flag_detail(flag: Flag) -> tuple[str, Text]:
     body = Text()
     body.append(flag.message + "\n\n", style="bold")
-    body.append(f"about: {', '.join(flag.subjects) or '-'}\n\n")
+    body.append(f"about: {flag.about_text() or '-'}\n\n")
     body.append(flag.explanation or "(no explanation given for this flag)")
     return f"{flag.kind} ({flag.severity})", body
