@@ -235,6 +235,7 @@ class Snapshot:
     flags: tuple[Flag, ...] = ()
     workers_list: ListInfo = ListInfo()
     actors_list: ListInfo = ListInfo()
+    events: tuple[Event, ...] = ()  # what happened since the previous poll (tui/core/events.py)
 
 
 # --- JSON form -------------------------------------------------------------
