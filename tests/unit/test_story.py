@@ -1,0 +1,95 @@
+"""The story of a run from synthetic polls: the serial and fan-out verdicts, flag spans."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tui.core.model import (
+    ClusterSummary,
+    Flag,
+    Node,
+    Snapshot,
+    Status,
+    Task,
+    TaskRef,
+    Worker,
+    WorkerKey,
+)
+from tui.core.story import RunObserver, story_json, story_lines
+
+NODE = "node-a"
+UNEVEN = Flag("uneven", "warning", "95% of the work ran on 1 worker", "ray.get in the loop",
+              nodes=(NODE,), workers=(WorkerKey(NODE, 101),))
+
+
+def poll(t: float, busy: dict[int, tuple[float, str | None]], cores: float = 2.0,
+         flags: Sequence[Flag] = ()) -> Snapshot:
+    """`busy`: pid -> (cpu percent, running task id or None); pids 101 and 102 exist."""
+    workers = []
+    for pid in (101, 102):
+        cpu, task = busy.get(pid, (0.5, None))
+        workers.append(Worker(pid=pid, node_id=NODE, cpu_percent=cpu, cpu_source="psutil",
+                              running_task=TaskRef(task, "fibonacci_distributed") if task else None))
+    workers.append(Worker(pid=99, node_id=NODE, worker_type="DRIVER", cpu_percent=90.0,
+                          cpu_source="psutil"))
+    return Snapshot(time=t, status=Status(connected=True),
+                    cluster=ClusterSummary(1, 1, cpus_total=cores),
+                    nodes=(Node(NODE, cpus_total=cores),), workers=tuple(workers),
+                    flags=tuple(flags))
+
+
+def serial_run() -> RunObserver:
+    observer = RunObserver("Fibonacci serial", started_at=0.0)
+    for i in range(16):
+        observer.add(poll(float(i), {101: (98.0, f"t{i}")}, flags=[UNEVEN] if 4 <= i < 6 else []))
+    return observer
+
+
+def test_serial_story_names_one_worker_running_all_tasks_and_the_flag_span() -> None:
+    story = serial_run().finish(16.0, {"pattern": "serial", "speedup": 0.9})
+    assert story.workers[0].key == WorkerKey(NODE, 101)
+    assert story.workers[0].tasks == 16 and story.tasks == 16
+    assert story.workers[0].share > 0.95
+    assert [w.key.pid for w in story.workers] == [101]  # the idle worker and the driver are not in it
+    assert "one worker (pid 101) ran 16 of 16 tasks" in story.verdict
+    assert "ray.get" in story.verdict
+    (span,) = story.flags
+    assert span.kind == "uneven" and span.cleared and span.seconds == 2.0
+    text = "\n".join(story_lines(story))
+    assert "Flag uneven (2 s)" in text and "Verdict: one worker" in text
+
+
+def test_fan_out_story_names_every_worker_and_no_uneven() -> None:
+    observer = RunObserver("Fibonacci parallel", started_at=0.0)
+    for i in range(8):
+        observer.add(poll(float(i), {101: (97.0, f"a{i // 2}"), 102: (96.0, f"b{i // 2}")}))
+    story = observer.finish(8.0, {"pattern": "parallel", "speedup": 1.85})
+    assert {w.key.pid for w in story.workers} == {101, 102}
+    assert story.tasks == 8
+    assert "uneven" not in story.flag_kinds()
+    assert story.verdict.startswith("every core busy: 2 workers shared 8 tasks, speedup 1.85x")
+    assert 1.8 < story.mean_busy_cores <= 2.0
+
+
+def test_task_rows_make_counts_exact_and_a_flag_still_up_lasts_to_the_end() -> None:
+    observer = RunObserver("run", started_at=0.0)
+    for i in range(3):
+        observer.add(poll(float(i), {101: (99.0, "x")}, flags=[UNEVEN] if i >= 1 else []))
+    rows = [Task(f"t{i}", "fibonacci_distributed", "FINISHED", NODE, 101) for i in range(16)]
+    story = observer.finish(10.0, {"pattern": "serial"}, task_rows=rows)
+    assert story.tasks_exact and story.workers[0].tasks == 16
+    (span,) = story.flags
+    assert not span.cleared and span.seconds == 9.0
+    data = story_json(story)
+    assert data["workers"][0] == {"node_id": NODE, "pid": 101, "doing": "fibonacci_distributed",
+                                  "busy_s": 1.98, "share": 0.995, "tasks": 16}
+    assert data["flags"][0]["kind"] == "uneven"
+
+
+def test_polls_before_the_run_and_disconnected_polls_do_not_count() -> None:
+    observer = RunObserver("run", started_at=10.0)
+    observer.add(poll(5.0, {101: (99.0, "old")}))
+    observer.add(Snapshot(time=11.0, status=Status(connected=False)))
+    story = observer.finish(12.0)
+    assert story.workers == () and story.tasks == 0
+    assert "too short" in story.verdict
