@@ -17,6 +17,7 @@ class ViewState:
     worker_cpu_history: Callable[[int, str], list[float]] = field(
         default=lambda pid, node_id: [])
     interval_s: float = 1.0
+    node_cpu_history: Callable[[str], list[float]] = field(default=lambda node_id: [])
 
     def matches(self, *texts: object) -> bool:
         needle = self.filter_text.strip().lower()
