@@ -90,13 +90,13 @@ async def test_one_row_per_node_head_first_dead_last() -> None:
         head = cells(table, HEAD)
         assert head["node"] == "10.0.0.1 head" and head["state"] == "ALIVE"
         assert head["cpus"] == "2/4" and "61%" in head["measured"]
-        assert head["memory"] == "6.0G/16.0G 38%" and head["store"] == "512M/4.0G"
+        assert head["memory"] == "6.0/16.0G" and head["store"] == "512M/4.0G"
         assert head["workers"] == "2/1"  # the driver is not a worker; one busy
         assert head["gpus"] == "-"
         assert head["spark"].strip() and len(head["spark"]) == 10
         gpu = cells(table, GPU_NODE)
-        assert gpu["gpus"] == "2/2 2x 4% 38.5G/48.0G"  # held, devices, mean busy, memory
-        assert gpu["store"] == "2.0G/8.0G +3.0G spilled"
+        assert gpu["gpus"] == "2/2 4% 38.5/48.0G"  # held, devices, mean busy, memory
+        assert gpu["store"] == "2.0/8.0G +3.0G spilled"
         assert gpu["workers"] == "2/2"
 
 
@@ -110,7 +110,8 @@ async def test_a_dead_node_stays_dimmed_with_when_it_died() -> None:
         died = time.strftime("%H:%M:%S", time.localtime(T0 - 300))
         assert row[1].plain == f"DEAD {died}"
         assert all("dim" in str(cell.style) for cell in row)
-        assert cells(panel.table, GONE)["measured"].strip().startswith("-")  # not its last 99 %
+        gone = cells(panel.table, GONE)
+        assert gone["measured"].strip() == "-" and gone["memory"] == "-"  # not its last 99 %
         assert "3 nodes, 1 dead" in str(app.query_one("#nodes-caption").render())
 
 

@@ -23,11 +23,12 @@ from tui.panels.view import ViewState
 from tui.panels.workers import is_busy, window
 
 SPARK_WIDTH = 10
-BASE_COLUMNS = [("node", "node"), ("state", "state"), ("cpus", "CPUs"),
-                ("measured", "CPU measured"), ("memory", "memory"),
-                ("store", "object store"), ("workers", "workers busy")]
-GPU_COLUMN = ("gpus", "GPUs held busy memory")
-SPARK_COLUMN = ("spark", "CPU 60 s")
+# GPUs come right after the CPUs: at 80 columns they are what a GPU cluster's user looks at
+HEAD_COLUMNS = [("node", "node"), ("state", "state"), ("cpus", "CPUs"),
+                ("measured", "CPU measured")]
+GPU_COLUMN = ("gpus", "GPUs held busy mem")
+TAIL_COLUMNS = [("memory", "memory"), ("store", "object store"), ("workers", "workers busy"),
+                ("spark", "CPU 60 s")]
 
 
 def has_gpus(snapshot: Snapshot) -> bool:
@@ -53,17 +54,25 @@ def cpus_text(node: Node) -> str:
     return f"{node.cpus_used:g}/{node.cpus_total:g}"
 
 
+def used_of(used: int, total: int) -> str:
+    """`6.0/16.0G`: the unit once when both figures have the same one."""
+    used_text, total_text = fmt_bytes(used), fmt_bytes(total)
+    if used_text[-1] == total_text[-1]:
+        used_text = used_text[:-1]
+    return f"{used_text}/{total_text}"
+
+
 def memory_text(node: Node) -> Text:
-    if not node.figures_known or not node.memory_total_bytes:
+    """Measured: unknown ("-") until reported, and once the node is dead."""
+    if not node.figures_known or not node.memory_total_bytes or node.state != "ALIVE":
         return Text("-")
     percent = 100 * node.memory_used_bytes / node.memory_total_bytes
     style = "bold red" if percent >= 90 else "yellow" if percent >= 75 else ""
-    return Text(f"{fmt_bytes(node.memory_used_bytes)}/{fmt_bytes(node.memory_total_bytes)} "
-                f"{percent:.0f}%", style=style)
+    return Text(used_of(node.memory_used_bytes, node.memory_total_bytes), style=style)
 
 
 def store_text(node: Node) -> str:
-    text = f"{fmt_bytes(node.object_store_used_bytes)}/{fmt_bytes(node.object_store_total_bytes)}"
+    text = used_of(node.object_store_used_bytes, node.object_store_total_bytes)
     if node.object_store_spilled_bytes > 0:
         text += f" +{fmt_bytes(node.object_store_spilled_bytes)} spilled"
     return text
@@ -76,11 +85,12 @@ def gpu_text(node: Node) -> str:
     held = f"{node.gpus_used:g}/{node.gpus_total:g}"
     if not node.gpus:
         return held  # logical GPUs only: Ray reports no device here
+    devices = f" {len(node.gpus)}x" if len(node.gpus) != node.gpus_total else ""
     known = [g.utilization_percent for g in node.gpus if g.utilization_percent is not None]
     busy = f"{sum(known) / len(known):.0f}%" if known else "-"
     used = sum(g.memory_used_bytes for g in node.gpus)
     total = sum(g.memory_total_bytes for g in node.gpus)
-    return f"{held} {len(node.gpus)}x {busy} {fmt_bytes(used)}/{fmt_bytes(total)}"
+    return f"{held}{devices} {busy} {used_of(used, total)}"
 
 
 def workers_text(workers: list[Worker]) -> str:
@@ -112,8 +122,8 @@ class NodesPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="nodes-caption")
-        yield KeyedTable([*BASE_COLUMNS, SPARK_COLUMN], id="nodes-table")
-        yield KeyedTable([*BASE_COLUMNS, GPU_COLUMN, SPARK_COLUMN], id="nodes-gpu-table",
+        yield KeyedTable([*HEAD_COLUMNS, *TAIL_COLUMNS], id="nodes-table")
+        yield KeyedTable([*HEAD_COLUMNS, GPU_COLUMN, *TAIL_COLUMNS], id="nodes-gpu-table",
                          classes="-hidden")
 
     @property
@@ -165,11 +175,10 @@ class NodesPanel(Vertical):
         measured = cpu_bar(node.cpu_percent if node.figures_known and alive else None, 5)
         spark = sparkline(window(view.node_cpu_history(node.node_id), view.interval_s),
                           SPARK_WIDTH) if alive else ""
-        cells: list[object] = [first, state_text(node), cpus_text(node), measured,
-                               memory_text(node), store_text(node), workers_text(workers)]
+        cells: list[object] = [first, state_text(node), cpus_text(node), measured]
         if gpus:
             cells.append(gpu_text(node))
-        cells.append(spark)
+        cells += [memory_text(node), store_text(node), workers_text(workers), spark]
         if alive:
             return tuple(cells)
         # a dead node's last figures are history: dimmed
@@ -206,7 +215,10 @@ def node_detail(node: Node) -> tuple[str, Text]:
                                      if node.state_since else "")),
         ("CPUs held", cpus_text(node)),
         ("CPU measured", f"{node.cpu_percent:.0f}%" if node.figures_known else "not reported yet"),
-        ("memory", memory_text(node).plain), ("object store", store_text(node)),
+        ("memory", memory_text(node).plain + (
+            f" ({100 * node.memory_used_bytes / node.memory_total_bytes:.0f}%)"
+            if node.memory_total_bytes and memory_text(node).plain != "-" else "")),
+        ("object store", store_text(node)),
         ("GPUs held", f"{node.gpus_used:g}/{node.gpus_total:g}"),
     ]
     for gpu in node.gpus:
