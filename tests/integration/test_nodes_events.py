@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import ray
 
 from tui.core.collector import Collector
@@ -37,10 +38,8 @@ def test_actor_death_and_task_failure_become_events(ray_cluster: RayConnection) 
         actor_id = actor._actor_id.hex()
         ray.kill(actor, no_restart=True)
         failed = raise_value_error.remote()
-        try:
+        with pytest.raises(ray.exceptions.RayTaskError, match="size must be positive"):
             ray.get(failed)
-        except ray.exceptions.RayTaskError:
-            pass
         task_id = failed.task_id().hex()
         deadline = time.monotonic() + 45
         kinds: set[tuple[str, str]] = set()
