@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.sim import shapes
-from tests.sim.cluster import GIB, JOB_ID, NIL_ACTOR, SimModel, SimNode, SimWorker
+from tests.sim.cluster import GIB, JOB_ID, NIL_ACTOR, WORKER_TICK_S, SimModel, SimNode, SimWorker
 
 GPU_NAME = "NVIDIA A100-SXM4-80GB"
 
@@ -51,26 +51,33 @@ def _gpu_of(model: SimModel, node: SimNode, worker: SimWorker) -> tuple[int, int
     return mem, util
 
 
-def _process(model: SimModel, template: dict[str, Any], pid: int, title: str, cpu: float,
+def _process(model: SimModel, kind: str, pid: int, title: str, cpu: float,
              rss: int, gpu: tuple[int, int] = (0, 0)) -> dict[str, Any]:
+    """One process of `/nodes/{id}` `workers[]`, copied from the recorded one of that kind."""
+    template = shapes.process_template(kind)
     return shapes.fill(
         template, pid=pid, createTime=model.base_ms / 1000 - 600,
-        cpuPercent=cpu, cmdline=shapes.padded_cmdline(title, shapes.recorded_pad(template)),
+        cpuPercent=cpu, cmdline=shapes.padded_cmdline(title, shapes.recorded_pad(kind)),
         memoryInfo={**template["memoryInfo"], "rss": float(rss), "vms": float(rss * 8)},
         gpuMemoryUsage=gpu[0], gpuUtilization=gpu[1])
 
 
 def _core_worker_stats(model: SimModel, node: SimNode, worker: SimWorker) -> dict[str, Any]:
     actor = model.actors[worker.actor] if worker.actor is not None else None
-    template = shapes.core_worker_stats_template(worker.worker_type, actor is not None)
     running = worker.task is not None
-    return shapes.fill(
-        template, ipAddress=node.ip, port=str(20_000 + worker.pid % 40_000),
+    kind = ("DRIVER" if worker.worker_type == "DRIVER" else "actor" if actor
+            else "busy" if running else "idle")
+    template = shapes.core_worker_stats_template(kind)
+    values: dict[str, Any] = dict(
+        ipAddress=node.ip, port=str(20_000 + worker.pid % 40_000),
         actorId=actor.actor_id if actor else NIL_ACTOR,
         jobId=JOB_ID if worker.worker_type == "DRIVER" or running or actor else "ffffffff",
         workerId=worker.worker_id, pid=worker.pid, workerType=worker.worker_type,
         numRunningTasks="1" if running else "0",
         numExecutedTasks=int(model._noise("done", worker.pid) * 50))
+    if kind == "busy":
+        values["usedResources"] = {"CPU": {"resourceSlots": [{"allocation": 1.0, "slot": "0"}]}}
+    return shapes.fill(template, **values)
 
 
 def _raylet(model: SimModel, node: SimNode, template: dict[str, Any],
@@ -94,17 +101,34 @@ def _raylet(model: SimModel, node: SimNode, template: dict[str, Any],
     return shapes.fill(template, **values)
 
 
+_TEXT_VERSION: dict[int, int] = {}  # id(model) -> the state version its raylet texts are of
+
+
+def _raylet_text(model: SimModel, node: SimNode, template: dict[str, Any],
+                 with_workers: bool) -> str:
+    """The raylet part, encoded once per state version (it holds no per-tick figure)."""
+    prefix = f"{id(model)}:raylet:"
+    if _TEXT_VERSION.get(id(model)) != model.version:
+        shapes.forget_raw(prefix)  # a new state version: drop the old texts
+        _TEXT_VERSION[id(model)] = model.version
+    key = f"{prefix}{node.index}:{with_workers}"
+    return shapes.raw(key, lambda: _raylet(model, node, template, with_workers))
+
+
 def _node_common(model: SimModel, node: SimNode, template: dict[str, Any],
                  with_core_workers: bool) -> dict[str, Any]:
-    agent_cpu = round(2 * model._noise("agent", node.index, model.tick(5.0)), 1)
-    agent = _process(model, shapes.process_template("ray::DashboardAgent"),
-                     node.agent_pids[0], "ray::DashboardAgent", agent_cpu, 140 * 2**20)
+    agent_cpu = round(2 * model._noise("agent", node.index, model.tick(WORKER_TICK_S)), 1)
+    recorded = template["agent"]  # the agent entry has fewer keys than a worker process
+    agent = shapes.fill(
+        recorded, pid=node.agent_pids[0], cpuPercent=agent_cpu,
+        cmdline=shapes.padded_cmdline("ray::DashboardAgent", shapes.recorded_pad("ray::DashboardAgent")),
+        memoryInfo={**recorded["memoryInfo"], "rss": float(140 * 2**20)})
     values: dict[str, Any] = dict(
         now=model.now(), hostname=f"sim-{node.index}", ip=node.ip,
         cpu=model.node_cpu_percent(node), cpus=[node.cpus, node.cpus // 2],
         mem=_mem(model, node), hostMem=[model.node_memory_used(node), node.memory_total],
         cgroupMem=[model.node_memory_used(node), node.memory_total],
-        raylet=_raylet(model, node, template["raylet"], with_core_workers), agent=agent,
+        raylet=_raylet_text(model, node, template["raylet"], with_core_workers), agent=agent,
         gpus=_gpus(model, node))
     return shapes.fill(template, **values)
 
@@ -135,15 +159,14 @@ def _logical_text(model: SimModel, node: SimNode) -> str:
 def node_detail(model: SimModel, node: SimNode) -> dict[str, Any]:
     template = shapes.detail_template(node.is_head)
     detail = _node_common(model, node, template, with_core_workers=False)
-    runtime_agent = shapes.process_template("ray::RuntimeEnvAgent")
-    worker_template = shapes.process_template("ray::IDLE")
-    procs = [detail["agent"],
-             _process(model, runtime_agent, node.agent_pids[1], "ray::RuntimeEnvAgent", 0.0,
+    procs = [_process(model, "ray::DashboardAgent", node.agent_pids[0], "ray::DashboardAgent",
+                      detail["agent"]["cpuPercent"], 140 * 2**20),
+             _process(model, "ray::RuntimeEnvAgent", node.agent_pids[1], "ray::RuntimeEnvAgent", 0.0,
                       90 * 2**20)]
     for worker in node.workers:
         if worker.worker_type != "WORKER":
             continue  # a driver is no child of the raylet
-        procs.append(_process(model, worker_template, worker.pid, _title(model, worker),
+        procs.append(_process(model, "ray::IDLE", worker.pid, _title(model, worker),
                               model.worker_cpu_percent(worker), model.worker_rss(worker),
                               _gpu_of(model, node, worker)))
     detail["workers"] = procs

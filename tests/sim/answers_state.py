@@ -116,12 +116,26 @@ def task_row(model: SimModel, i: int, detail: bool) -> dict[str, Any]:
         events.append({"state": state, "created_ms": float(t.ended_ms[i])})
     message = (f"User exception:\nray::{t.funcs[i]}() (pid={t.pids[i]}, ip="
                f"{model.nodes[t.nodes[i]].ip})\nValueError: simulated failure of task {i}")
+    node = model.nodes[t.nodes[i]]
+    start = float(t.created_ms[i] + 2)
+    extra = ({"type": "<class 'ValueError'>", "value": f"simulated failure of task {i}",
+              "traceback": message} if failed else {})
+    profiling = {"component_type": "worker", "component_id": t.workers[i],
+                 "node_ip_address": node.ip,
+                 "events": [{"start_time": start, "end_time": float(t.ended_ms[i] or start),
+                             "extra_data": extra, "event_name": "task:execute"},
+                            {"start_time": start, "end_time": float(t.ended_ms[i] or start),
+                             "extra_data": {"name": f"__main__.{t.funcs[i]}",
+                                            "task_id": t.ids[i]},
+                             "event_name": f"task::{t.funcs[i]}"}]}
+    log_name = f"/tmp/ray/session_sim/logs/worker-{t.workers[i]}-{JOB_ID}-{t.pids[i]}"
+    log_info = {"stdout_file": log_name + ".out", "stderr_file": log_name + ".err",
+                "stdout_start": 0, "stdout_end": 0, "stderr_start": 0, "stderr_end": 0}
     return shapes.fill(
         shapes.row_with("v0_tasks_failed_detail", state="FAILED"), **values,
-        events=events, profiling_data=None, creation_time_ms=float(t.created_ms[i]),
-        start_time_ms=float(t.created_ms[i] + 2),
-        end_time_ms=float(t.ended_ms[i]) if t.ended_ms[i] else None,
-        task_log_info=None, error_message=message if failed else None)
+        events=events, profiling_data=profiling, creation_time_ms=float(t.created_ms[i]),
+        start_time_ms=start, end_time_ms=float(t.ended_ms[i]) if t.ended_ms[i] else None,
+        task_log_info=log_info, error_message=message if failed else None)
 
 
 def list_tasks(model: SimModel, limit: int, detail: bool, filters: list[Filter]) -> dict[str, Any]:

@@ -147,7 +147,8 @@ class SimModel:
         # running tasks are spread over the nodes round-robin, as a scheduler would
         idle = [ws[k] for k in range(max(map(len, free), default=0)) for ws in free
                 if k < len(ws)]
-        running = min(tasks, len(idle)) if running_tasks is None else running_tasks
+        # by default half the free workers run a task (1,000 x 16 with 2,000 actors: ~7,000)
+        running = min(tasks, len(idle) // 2) if running_tasks is None else running_tasks
         if running > len(idle) or running > tasks:
             raise ValueError(f"{running} running tasks need {running} free workers")
         failed = max(1, tasks // 100) if failed_tasks is None else failed_tasks

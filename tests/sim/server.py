@@ -167,7 +167,7 @@ class SimServer:
                 return self._bad_request(str(err))
             key = f"{resource}:{limit}:{detail}:{filters}"
             try:
-                data = self._cached(key, self._stamp(),
+                data = self._cached(key, (self.model.version,),  # no per-tick figure
                                     lambda: build(self.model, limit, detail, filters))
             except answers_state.BadRequest as err:
                 return self._bad_request(str(err))
@@ -185,7 +185,7 @@ class SimServer:
             _limit, _detail, filters = answers_state.options(query)
         except (answers_state.BadRequest, ValueError) as err:
             return self._bad_request(str(err))
-        return self._json(self._cached(f"summary:{filters}", self._stamp(),
+        return self._json(self._cached(f"summary:{filters}", (self.model.version,),
                                        lambda: answers_state.summarize_tasks(self.model, filters)))
 
     async def _logs(self, request: web.Request) -> web.Response:

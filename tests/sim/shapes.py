@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 RECORDINGS = Path(__file__).parent / "recordings"
-_PAD = re.compile(r'"@@pad(\d+)@@"')
+_MARK = re.compile(r'"@@(pad|raw)([^@]+)@@"')
+_RAW: dict[str, str] = {}  # pre-encoded JSON spliced in by encode(), see raw()
 
 
 @cache
@@ -44,12 +45,10 @@ def clone(value: Any) -> Any:
 
 def fill(template: dict[str, Any], **values: Any) -> dict[str, Any]:
     """A copy of `template` with some values replaced; a key Ray does not have is a bug."""
-    row = clone(template)
-    for key, value in values.items():
-        if key not in row:
+    for key in values:
+        if key not in template:
             raise KeyError(f"{key!r} is not in Ray's recorded shape")
-        row[key] = value
-    return row
+    return {k: values[k] if k in values else clone(v) for k, v in template.items()}
 
 
 def padded_cmdline(title: str, empties: int) -> list[str]:
@@ -57,11 +56,38 @@ def padded_cmdline(title: str, empties: int) -> list[str]:
     return [title, f"@@pad{empties}@@"]
 
 
+@cache
+def _empties(count: int) -> str:
+    return ", ".join(['""'] * count)
+
+
+def raw(key: str, build: Any) -> str:
+    """A marker for the JSON text of `build()`, encoded once per key and spliced by encode().
+
+    For parts that change only with the cluster's state, not every tick (the raylet's
+    per-worker stats): a 1,000-node summary then costs a splice, not 16,000 new dicts.
+    """
+    if key not in _RAW:
+        _RAW[key] = json.dumps(build(), separators=(", ", ": "))
+    return f"@@raw{key}@@"
+
+
+def forget_raw(prefix: str) -> None:
+    for key in [k for k in _RAW if k.startswith(prefix)]:
+        del _RAW[key]
+
+
+def _expand(match: re.Match[str]) -> str:
+    kind, arg = match.group(1), match.group(2)
+    return _empties(int(arg)) if kind == "pad" else _RAW[arg]
+
+
 def encode(body: Any) -> bytes:
     text = json.dumps(body, separators=(", ", ": "))
-    return _PAD.sub(lambda m: ", ".join(['""'] * int(m.group(1))), text).encode()
+    return _MARK.sub(_expand, _MARK.sub(_expand, text)).encode()
 
 
+@cache
 def process_template(title_prefix: str) -> dict[str, Any]:
     """The recorded process entry of `/nodes/{id}` whose title starts with the prefix."""
     for name in ("node_gpu", "node_head"):
@@ -71,23 +97,30 @@ def process_template(title_prefix: str) -> dict[str, Any]:
     raise LookupError(f"no recorded process titled {title_prefix}")
 
 
-def recorded_pad(proc: dict[str, Any]) -> int:
-    return sum(1 for part in proc["cmdline"] if part == "")
+@cache
+def recorded_pad(title_prefix: str) -> int:
+    """How many empty strings Ray's agent reported after this process's title."""
+    return sum(1 for part in process_template(title_prefix)["cmdline"] if part == "")
 
 
-def core_worker_stats_template(worker_type: str, actor: bool = False) -> dict[str, Any]:
+@cache
+def core_worker_stats_template(kind: str) -> dict[str, Any]:
+    """A raylet `coreWorkersStats` entry: kind is DRIVER, actor, busy (running a task) or idle."""
+    def kind_of(stats: dict[str, Any]) -> str:
+        if stats["workerType"] == "DRIVER":
+            return "DRIVER"
+        if stats["actorId"] != "f" * 32:
+            return "actor"
+        return "busy" if stats["numRunningTasks"] != "0" else "idle"
+
     for entry in recording("nodes_summary")["data"]["summary"]:
         for stats in entry["raylet"]["coreWorkersStats"]:
-            is_actor = stats["actorId"] != "f" * 32
-            if stats["workerType"] == worker_type and is_actor == actor:
+            if kind_of(stats) == kind:
                 return dict(stats)
-    for entry in recording("nodes_summary")["data"]["summary"]:
-        for stats in entry["raylet"]["coreWorkersStats"]:
-            if stats["workerType"] == worker_type:
-                return dict(stats)
-    raise LookupError(worker_type)
+    raise LookupError(f"no recorded {kind} worker in nodes_summary")
 
 
+@cache
 def summary_entry_template(head: bool) -> dict[str, Any]:
     for entry in recording("nodes_summary")["data"]["summary"]:
         if entry["raylet"]["isHeadNode"] == head:
@@ -95,10 +128,12 @@ def summary_entry_template(head: bool) -> dict[str, Any]:
     raise LookupError(head)
 
 
+@cache
 def detail_template(head: bool) -> dict[str, Any]:
     return dict(recording("node_head" if head else "node_gpu")["data"]["detail"])
 
 
+@cache
 def node_actor_template() -> dict[str, Any]:
     for name in ("node_gpu", "node_head"):
         actors = recording(name)["data"]["detail"]["actors"]
@@ -107,6 +142,7 @@ def node_actor_template() -> dict[str, Any]:
     raise LookupError("no actor in the recorded node details")
 
 
+@cache
 def row_with(name: str, **match: Any) -> dict[str, Any]:
     for row in rows(name):
         if all(row.get(k) == v for k, v in match.items()):
@@ -114,6 +150,7 @@ def row_with(name: str, **match: Any) -> dict[str, Any]:
     raise LookupError(f"{name}: no recorded row with {match}")
 
 
+@cache
 def keys_of(name: str) -> list[str]:
     return list(rows(name)[0])
 
