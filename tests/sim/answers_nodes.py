@@ -121,7 +121,8 @@ def _node_common(model: SimModel, node: SimNode, template: dict[str, Any],
     recorded = template["agent"]  # the agent entry has fewer keys than a worker process
     agent = shapes.fill(
         recorded, pid=node.agent_pids[0], cpuPercent=agent_cpu,
-        cmdline=shapes.padded_cmdline("ray::DashboardAgent", shapes.recorded_pad("ray::DashboardAgent")),
+        cmdline=shapes.padded_cmdline("ray::DashboardAgent",
+                                      sum(1 for part in recorded["cmdline"] if part == "")),
         memoryInfo={**recorded["memoryInfo"], "rss": float(140 * 2**20)})
     values: dict[str, Any] = dict(
         now=model.now(), hostname=f"sim-{node.index}", ip=node.ip,
