@@ -108,7 +108,8 @@ class SimServer:
         hit = self._cache.get(key)
         if hit is not None and hit[0] == stamp:
             return hit[1]
-        data = shapes.encode(build())
+        with self.model.lock:  # a test thread may be changing the cluster
+            data = shapes.encode(build())
         self._cache[key] = (stamp, data)
         return data
 

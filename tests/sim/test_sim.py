@@ -12,6 +12,7 @@ import requests
 
 from tests.sim import SimCluster, shapes
 from tests.sim.cluster import NODE_TICK_S
+from tests.sim.process import SimProcess
 
 # dicts keyed by ids or resource names: their keys are data, their values are shape
 MAP_PATHS = {
@@ -283,3 +284,15 @@ def test_a_summary_carries_the_agent_s_padded_cmdline_like_ray_s(sim: SimCluster
         assert len(entry["agent"]["cmdline"]) == len(recorded["agent"]["cmdline"]) > 1000
     per_node = len(response.content) / len(sim.node_ids)
     assert per_node > 16_000, per_node  # 8 workers a node; without the padding ~14 KB
+
+
+def test_the_sim_runs_in_a_process_of_its_own_and_stops() -> None:
+    with SimProcess(nodes=3, workers=4, tasks=20, actors=2) as sim:
+        headers = {"Authorization": f"Bearer {sim.token}"}
+        nodes = requests.get(sim.url + "/api/v0/nodes", params={"limit": 10}, headers=headers,
+                             timeout=30).json()
+        assert nodes["data"]["result"]["total"] == 3
+        assert sim.stats()["/api/v0/nodes"]["requests"] == 1
+        process = sim._process
+        assert process is not None
+    assert process.poll() is not None  # stopped
