@@ -174,7 +174,7 @@ def summarize_tasks(model: SimModel, filters: list[Filter]) -> dict[str, Any]:
 
 # --- workers, actors, nodes -----------------------------------------------------------
 
-WORKER_GCS_FILTERS = {"is_alive", "worker_type", "exit_type"}
+WORKER_GCS_FILTERS = {"is_alive"}  # GcsWorkerManager filters is_alive (and paused threads)
 
 
 def worker_row(model: SimModel, w: SimWorker) -> dict[str, Any]:
@@ -189,7 +189,9 @@ def worker_row(model: SimModel, w: SimWorker) -> dict[str, Any]:
 
 def list_workers(model: SimModel, limit: int, detail: bool, filters: list[Filter]) -> dict[str, Any]:
     with model.lock:
-        table = model.all_workers()
+        # the GCS walks its worker table in hash order: a cut list misses workers of
+        # every node, not whole nodes (the ids are random, so their order is too)
+        table = sorted(model.all_workers(), key=lambda w: w.worker_id[::-1])
         rows = [worker_row(model, w) for w in table]
     gcs = [f for f in filters if f[0] in WORKER_GCS_FILTERS]
     rows = [r for r in rows if all(_matches(r.get(k), p, v) for k, p, v in gcs)][:MAX_LIMIT]
@@ -220,7 +222,9 @@ def actor_row(model: SimModel, a: SimActor) -> dict[str, Any]:
 
 def list_actors(model: SimModel, limit: int, detail: bool, filters: list[Filter]) -> dict[str, Any]:
     with model.lock:
-        rows = [actor_row(model, a) for a in model.actors]
+        # GcsActorManager answers registered (alive) actors, then destroyed ones
+        ordered = sorted(model.actors, key=lambda a: (a.state != "ALIVE", a.actor_id[::-1]))
+        rows = [actor_row(model, a) for a in ordered]
     gcs = [f for f in filters if f[0] in ACTOR_GCS_FILTERS]
     matching = [r for r in rows if all(_matches(r.get(k), p, v) for k, p, v in gcs)]
     returned = matching[:MAX_LIMIT]
