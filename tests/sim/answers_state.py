@@ -88,6 +88,7 @@ TASK_GCS_FILTERS: dict[str, Callable[[SimModel, int], Any]] = {
     "state": lambda m, i: m.tasks.states[i],
     "job_id": lambda m, i: JOB_ID,
     "task_id": lambda m, i: m.tasks.ids[i],
+    "actor_id": lambda m, i: m.tasks.actor_ids[i],
     "name": lambda m, i: m.tasks.funcs[i],
 }
 
@@ -104,8 +105,8 @@ def task_row(model: SimModel, i: int, detail: bool) -> dict[str, Any]:
     state = t.states[i]
     failed = state == "FAILED"
     values: dict[str, Any] = dict(
-        task_id=t.ids[i], name=t.funcs[i], state=state, job_id=JOB_ID, actor_id=None,
-        type="NORMAL_TASK", func_or_class_name=t.funcs[i], parent_task_id=NIL_PARENT,
+        task_id=t.ids[i], name=t.funcs[i], state=state, job_id=JOB_ID, actor_id=t.actor_ids[i],
+        type=t.types[i], func_or_class_name=t.funcs[i].split(":")[-1], parent_task_id=NIL_PARENT,
         node_id=model.nodes[t.nodes[i]].node_id, worker_id=t.workers[i], worker_pid=t.pids[i],
         error_type="TASK_EXECUTION_EXCEPTION" if failed else None)
     if not detail:
@@ -156,19 +157,22 @@ def summarize_tasks(model: SimModel, filters: list[Filter]) -> dict[str, Any]:
     with model.lock:
         returned, cut = _gcs_tasks(model, filters)
         summary: dict[str, dict[str, Any]] = {}
+        by_type: dict[str, int] = {}
         for i in returned:
-            name = model.tasks.funcs[i]
-            group = summary.setdefault(name, {"func_or_class_name": name, "type": "NORMAL_TASK",
+            name, kind = model.tasks.funcs[i], model.tasks.types[i]
+            group = summary.setdefault(name, {"func_or_class_name": name, "type": kind,
                                               "state_counts": {}})
             counts = group["state_counts"]
             counts[model.tasks.states[i]] = counts.get(model.tasks.states[i], 0) + 1
+            by_type[kind] = by_type.get(kind, 0) + 1
     body = shapes.clone(shapes.recording("v0_tasks_summarize"))
     result = body["data"]["result"]
     result.update(total=len(returned) + cut, num_after_truncation=len(returned),
                   num_filtered=len(returned))
     cluster = result["result"]["node_id_to_summary"]["cluster"]
-    cluster.update(summary=summary, total_tasks=len(returned), total_actor_tasks=0,
-                   total_actor_scheduled=0)
+    cluster.update(summary=summary, total_tasks=by_type.get("NORMAL_TASK", 0),
+                   total_actor_tasks=by_type.get("ACTOR_TASK", 0),
+                   total_actor_scheduled=by_type.get("ACTOR_CREATION_TASK", 0))
     return body
 
 

@@ -20,6 +20,7 @@ JOB_ID = "01000000"
 NIL_ACTOR = "f" * 32
 FUNCTIONS = ("fibonacci", "load_station", "reduce_block", "score_batch", "train_step")
 ACTOR_CLASSES = ("StationReader", "ParameterServer", "Aggregator")
+NAMED_ACTORS = 3  # the first actors are named (as `ray.get_actor` users do), the rest not
 GIB = 1024 ** 3
 
 
@@ -88,6 +89,8 @@ class SimTasks:
     pids: list[int] = field(default_factory=list)
     created_ms: list[int] = field(default_factory=list)
     ended_ms: list[int] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)  # NORMAL_TASK or ACTOR_CREATION_TASK
+    actor_ids: list[str | None] = field(default_factory=list)
     order: list[int] = field(default_factory=list)  # the GCS's reply order, see gcs_order
 
 
@@ -134,7 +137,8 @@ class SimModel:
             if a < alive_actors:
                 worker = free[home].pop()
                 worker.actor = a
-                actor = SimActor(self._hex(12) + JOB_ID, cls, f"{cls.lower()}-{a}", home,
+                name = f"{cls.lower()}-{a}" if a < NAMED_ACTORS else ""
+                actor = SimActor(self._hex(12) + JOB_ID, cls, name, home,
                                  worker.pid, worker.worker_id, start_ms=base_ms - 500_000)
             else:
                 gone = SimWorker(self._hex(28), self._pid(), home, alive=False, actor=a,
@@ -177,6 +181,8 @@ class SimModel:
         for i in range(count):
             t.ids.append(self._hex(8) + "f" * 24 + JOB_ID)
             t.funcs.append(FUNCTIONS[i % len(FUNCTIONS)])
+            t.types.append("NORMAL_TASK")
+            t.actor_ids.append(None)
             t.created_ms.append(self.base_ms - (count - i) * 20)
             if i >= terminated:
                 worker = idle[i - terminated]
@@ -196,6 +202,20 @@ class SimModel:
             t.workers.append(worker.worker_id)
             t.pids.append(worker.pid)
             t.ended_ms.append(t.created_ms[i] + 15)
+        by_id = {w.worker_id: w for w in self.all_workers()}
+        for actor in self.actors:  # each actor's creation task, FINISHED once it started
+            worker = by_id[actor.worker_id]
+            t.ids.append(self._hex(8) + actor.actor_id[:24] + JOB_ID)
+            t.funcs.append(f"{actor.name}:{actor.class_name}.__init__" if actor.name
+                           else f"{actor.class_name}.__init__")
+            t.types.append("ACTOR_CREATION_TASK")
+            t.actor_ids.append(actor.actor_id)
+            t.created_ms.append(actor.start_ms - 50)
+            t.ended_ms.append(actor.start_ms)
+            t.states.append("FINISHED")
+            t.nodes.append(actor.node)
+            t.workers.append(worker.worker_id)
+            t.pids.append(worker.pid)
         self._reorder()
 
     def _reorder(self) -> None:

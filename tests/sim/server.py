@@ -145,8 +145,9 @@ class SimServer:
         try:
             node = self.model.node_by_id(node_id)
         except KeyError:
-            # Ray answers an unknown node with what it has: nothing but the raylet's counters
-            empty = {"raylet": {"objectStoreUsedMemory": 0, "objectStoreAvailableMemory": 0}}
+            # as DataOrganizer.get_node_info builds it for a node it has no stats of
+            empty = {"raylet": {"objectStoreUsedMemory": 0, "objectStoreAvailableMemory": 0,
+                                "stateMessage": None}, "tpus": [], "actors": {}, "workers": []}
             return self._json(json.dumps({"result": True, "msg": "Node details fetched.",
                                           "data": {"detail": empty}}).encode())
         stamp = self._stamp(self.model.tick(WORKER_TICK_S))

@@ -203,7 +203,10 @@ def test_small_lists_count_everything_and_dead_workers_stay_in_total(sim: SimClu
             states[state] = states.get(state, 0) + n
     assert states["RUNNING"] == sim.counts()["tasks_running"]
     limited = get(sim, "/api/v0/tasks", limit=2).json()
-    assert counts(limited) == (2, 300, 300, 300)  # as recorded: the limit cuts the rows only
+    every = 300 + 20  # 300 tasks and each actor's creation task
+    assert counts(limited) == (2, every, every, every)  # as recorded: limit cuts rows only
+    cluster = summary["result"]["node_id_to_summary"]["cluster"]
+    assert (cluster["total_tasks"], cluster["total_actor_scheduled"]) == (300, 20)
 
 
 def test_stats_count_requests_and_bytes_by_normalised_path(sim: SimCluster) -> None:
@@ -296,3 +299,8 @@ def test_the_sim_runs_in_a_process_of_its_own_and_stops() -> None:
         process = sim._process
         assert process is not None
     assert process.poll() is not None  # stopped
+
+
+def test_an_unknown_node_gets_ray_s_empty_detail(sim: SimCluster) -> None:
+    detail = get(sim, "/nodes/" + "0" * 56).json()["data"]["detail"]
+    assert detail["workers"] == [] and detail["actors"] == {}
