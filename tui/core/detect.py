@@ -9,6 +9,9 @@ No rule reads data it cannot trust: a node that is not ALIVE (a DEAD node's last
 figures freeze), a node whose figures are not reported yet (`Node.figures_known`),
 and a worker whose figures are unknown (`cpu_source == "none"`) are unknown, never 0.
 A window holding unknown data for what a rule looks at raises nothing.
+
+(A little over 400 lines: seven rules share the readers at the bottom; splitting them
+would split the one place that says what data a rule may trust.)
 """
 
 from __future__ import annotations

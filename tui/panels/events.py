@@ -99,6 +99,9 @@ class EventsPanel(Vertical):
                        + (f"  filter: {view.filter_text!r}" if view.filter_text else ""))
         show(self.query_one("#events-caption", Static), caption)
 
+    def tab_label(self, snapshot: Snapshot) -> str:
+        return f"Events {len(self._kept)}"
+
     def selected_event(self) -> Event | None:
         key = self.table.selected_key
         return next((e for k, e in self._kept if k == key), None) if key else None

@@ -163,6 +163,10 @@ class NodesPanel(Vertical):
             parts.append(f"filter: {view.filter_text!r}")
         show(self.query_one("#nodes-caption", Static), "  ".join(parts))
 
+    def tab_label(self, snapshot: Snapshot) -> str:
+        dead = sum(1 for n in snapshot.nodes if n.state != "ALIVE")
+        return f"Nodes {len(snapshot.nodes) - dead}" + (f"+{dead} dead" if dead else "")
+
     def _row(self, table: KeyedTable, node: Node, workers: list[Worker], view: ViewState,
              gpus: bool) -> tuple[object, ...]:
         alive = node.state == "ALIVE"
