@@ -138,11 +138,13 @@ def uneven(history: History, params: DetectParams) -> list[Flag]:
     max_workers = max(1, int(cpus_total * params.uneven_max_worker_fraction))
     ranked = sorted(busy, key=busy.__getitem__, reverse=True)
     top: list[tuple[str, int]] = []
+    carried = 0.0  # a running sum: a big cluster's top list is thousands long
     for key in ranked[:max_workers]:
         top.append(key)
-        if sum(busy[k] for k in top) >= params.uneven_top_share * total:
+        carried += busy[key]
+        if carried >= params.uneven_top_share * total:
             break
-    share = sum(busy[k] for k in top) / total
+    share = carried / total
     busiest_avg = busy[ranked[0]] / len(window)
     free_cpus = sum(s.cluster.cpus_total - s.cluster.cpus_used for s in window) / len(window)
     finished = _finished(window[-1]) - _finished(window[0])
@@ -202,16 +204,17 @@ def logical_physical_gap(history: History, params: DetectParams) -> list[Flag]:
             or window[-1].time - window[0].time < 0.8 * params.gap_window_s:
         return []
     maps = [_nodes_by_id(s) for s in window]
+    burned_by_node = [_worker_cpu_by_node(s) for s in window]
     for node_id in maps[-1]:
         # every poll of the window must know this node's figures and its workers'
         logical, measured = [], []
-        for snapshot, nodes in zip(window, maps, strict=True):
+        for nodes, burned in zip(maps, burned_by_node, strict=True):
             node = nodes.get(node_id)
-            workers = [w for w in _doing_work(snapshot) if w.node_id == node_id]
-            if node is None or not _trusted(node) or any(w.cpu_source == "none" for w in workers):
+            cores = burned.get(node_id, 0.0)
+            if node is None or not _trusted(node) or cores is None:
                 break
             logical.append(node.cpus_used)
-            measured.append(sum(w.cpu_percent for w in workers) / 100.0)
+            measured.append(cores)
         if len(logical) < len(window):
             continue
         held, burned = sum(logical) / len(logical), sum(measured) / len(measured)
@@ -377,6 +380,16 @@ def _doing_work(snapshot: Snapshot) -> list[Worker]:
     in Ray's list with their last figures."""
     dead = {n.node_id for n in snapshot.nodes if n.state != "ALIVE"}
     return [w for w in snapshot.workers if w.worker_type != "DRIVER" and w.node_id not in dead]
+
+
+def _worker_cpu_by_node(snapshot: Snapshot) -> dict[str, float | None]:
+    """Cores the workers of each node burn; None where some worker's figure is unknown."""
+    burned: dict[str, float | None] = {}
+    for worker in _doing_work(snapshot):
+        so_far = burned.get(worker.node_id, 0.0)
+        burned[worker.node_id] = None if so_far is None or worker.cpu_source == "none" \
+            else so_far + worker.cpu_percent / 100.0
+    return burned
 
 
 def _memory_percent(node: Node) -> float:
