@@ -204,13 +204,13 @@ def logical_physical_gap(history: History, params: DetectParams) -> list[Flag]:
             or window[-1].time - window[0].time < 0.8 * params.gap_window_s:
         return []
     maps = [_nodes_by_id(s) for s in window]
-    burned_by_node = [_worker_cpu_by_node(s) for s in window]
+    cores_by_node = [_worker_cpu_by_node(s) for s in window]
     for node_id in maps[-1]:
         # every poll of the window must know this node's figures and its workers'
         logical, measured = [], []
-        for nodes, burned in zip(maps, burned_by_node, strict=True):
+        for nodes, by_node in zip(maps, cores_by_node, strict=True):
             node = nodes.get(node_id)
-            cores = burned.get(node_id, 0.0)
+            cores = by_node.get(node_id, 0.0)
             if node is None or not _trusted(node) or cores is None:
                 break
             logical.append(node.cpus_used)
