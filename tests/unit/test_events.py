@@ -152,8 +152,10 @@ def test_connection_lost_and_back_and_no_flag_change_meanwhile() -> None:
 
 def test_never_connected_is_not_a_lost_connection() -> None:
     log = EventLog()
-    assert feed(log, [snap(0, connected=False), snap(1, connected=False)]) == []
-    assert [k for k, _ in feed(log, [snap(2)])] == ["connection_back"]
+    assert feed(log, [snap(0, connected=False), snap(1, connected=False), snap(2)]) == []
+    assert [k for k, _ in feed(log, [snap(3, connected=False), snap(9)])] == [
+        "connection_lost", "connection_back"]
+    assert log.events[-1].duration_s == 6.0
 
 
 def test_recorded_events_come_out_of_the_next_update() -> None:

@@ -95,7 +95,7 @@ class EventLog:
             return [_event(snapshot.time, "connection_lost",
                            f"connection lost{': ' + reason if reason else ''}",
                            snapshot.status.address, "\n".join(snapshot.status.errors))]
-        if was is False and now:
+        if was is False and now and self._started is not None:  # lost, not never had
             lost = snapshot.time - self._lost_at
             return [_event(snapshot.time, "connection_back",
                            f"connection back after {_duration(lost)}",
