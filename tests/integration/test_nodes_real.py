@@ -123,10 +123,7 @@ def two_node_cluster(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], di
 def said(helper: subprocess.Popen[str], word: str) -> bool:
     """Whether the helper prints this line (Ray's driver prints its own lines too)."""
     assert helper.stdout is not None
-    for line in helper.stdout:
-        if line.strip() == word:
-            return True
-    return False
+    return any(line.strip() == word for line in helper.stdout)
 
 
 def poll_until(collector: Collector, seen: list[Snapshot], condition: Callable[[Snapshot], bool],
