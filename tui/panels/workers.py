@@ -9,9 +9,18 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from tui.core.model import Snapshot, Worker
-from tui.panels.cells import SEVERITY_MARK, SEVERITY_STYLE, cpu_bar, fmt_bytes, show, sparkline
+from tui.core.model import Flag, Snapshot, Worker
+from tui.panels.cells import (
+    SEVERITY_MARK,
+    SEVERITY_STYLE,
+    cpu_bar,
+    fields_text,
+    fmt_bytes,
+    show,
+    sparkline,
+)
 from tui.panels.keyed_table import KeyedTable
+from tui.panels.protocol import Detail
 from tui.panels.view import ViewState
 
 SPARK_WIDTH = 12
@@ -119,7 +128,7 @@ class WorkersPanel(Vertical):
                 pid_cell,
                 doing(worker)[:limit],
                 cpu_bar(worker.cpu_percent if worker.cpu_source != "none" else None, 8),
-                sparkline(window(view.worker_cpu_history(worker.pid, worker.node_id), view.interval_s),
+                sparkline(window(view.worker_cpu_history(worker.key), view.interval_s),
                           SPARK_WIDTH),
                 fmt_bytes(worker.rss_bytes),
             )
@@ -135,8 +144,31 @@ class WorkersPanel(Vertical):
         show(self.query_one("#workers-caption", Static),
             f"{shown} workers, {busy} busy{truncated}  sort: {self.sort}{filtered}")
 
-    def selected_worker(self) -> Worker | None:
+    def tab_label(self, snapshot: Snapshot) -> str:
+        return f"Workers {len(snapshot.workers)}"
+
+    def selected_detail(self) -> Detail | None:
         key = self.table.selected_key
         if self._last is None or key is None:
             return None
-        return next((w for w in self._last[0].workers if worker_key(w) == key), None)
+        snapshot, view = self._last
+        worker = next((w for w in snapshot.workers if worker_key(w) == key), None)
+        if worker is None:
+            return None
+        return worker_detail(worker, view.worker_cpu_history(worker.key), snapshot.flags)
+
+
+def worker_detail(worker: Worker, cpu_history: list[float],
+                  flags: tuple[Flag, ...]) -> Detail:
+    about = [f for f in flags if f.names_worker(worker.key) or f.names_node(worker.node_id)]
+    pairs: list[tuple[str, object]] = [
+        ("pid", worker.pid), ("node", worker.node_id), ("worker id", worker.worker_id),
+        ("type", worker.worker_type), ("title", worker.title),
+        ("running now", doing(worker)),
+        ("task id", worker.running_task.task_id if worker.running_task else None),
+        ("actor", worker.actor_id), ("CPU %", f"{worker.cpu_percent:.1f}"),
+        ("CPU from", worker.cpu_source), ("RSS", fmt_bytes(worker.rss_bytes)),
+        ("CPU history", sparkline(cpu_history, min(60, max(1, len(cpu_history))))),
+    ]
+    pairs += [(f"flag {f.kind}", f.message) for f in about]
+    return f"Worker {worker.pid}", fields_text(pairs)
