@@ -213,8 +213,9 @@ class RaytuiApp(App[int]):
         self._show_header()
 
     def view_state(self, snapshot: Snapshot) -> ViewState:
-        return ViewState(self.filter_text, snapshot.flags, self.history.worker_cpu,
-                         self.interval_s)
+        history = self.history
+        return ViewState(self.filter_text, snapshot.flags, history.worker_cpu,
+                         self.interval_s, history.node_cpu)
 
     def panel(self, pane_id: str) -> Panel:
         """The panel of a pane (every pane has one; see PANES)."""
@@ -295,7 +296,7 @@ class RaytuiApp(App[int]):
             self.notify(f"s sorts the {' and '.join(sortable)} tabs", timeout=3)
             return
         order = panel.cycle_sort()
-        if self.shown is not None and not self.paused:
+        if self.shown is not None:  # the view on screen (frozen when paused), re-sorted
             panel.show(self.shown, self.view_state(self.shown))
         self.notify(f"sorted by {order}", timeout=2)
 

@@ -43,8 +43,6 @@ class ActorsPanel(Vertical):
 
     def cycle_sort(self) -> str:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        if self._last is not None:
-            self.show(*self._last)
         return self.sort
 
     def _sort_key(self, actor: Actor) -> tuple[object, ...]:

@@ -16,6 +16,7 @@ class ViewState:
     flags: tuple[Flag, ...] = ()
     worker_cpu_history: Callable[[WorkerKey], list[float]] = field(default=lambda key: [])
     interval_s: float = 1.0
+    node_cpu_history: Callable[[str], list[float]] = field(default=lambda node_id: [])
 
     def matches(self, *texts: object) -> bool:
         needle = self.filter_text.strip().lower()
