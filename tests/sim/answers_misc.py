@@ -8,6 +8,7 @@ from tests.sim import shapes
 from tests.sim.cluster import JOB_ID, SimModel, SimWorker
 
 SUBMISSION_ID = "raysubmit_simulated0000001"
+DEFAULT_LOG_LINES = 1000  # ray.util.state's DEFAULT_LOG_LIMIT
 
 
 def jobs(model: SimModel) -> list[dict[str, Any]]:
@@ -78,7 +79,8 @@ def _worker_for(model: SimModel, query: dict[str, str]) -> SimWorker | None:
 
 
 def log_file(model: SimModel, query: dict[str, str]) -> str | None:
-    """A worker's log as the dashboard streams it: Ray's `:job_id:` / `:task_name:` markers."""
+    """A worker's log as the dashboard streams it: Ray's `:job_id:` / `:actor_name:` /
+    `:task_name:` markers, then what the task printed; `lines` keeps the last N lines."""
     with model.lock:
         worker = _worker_for(model, query)
         if worker is None:
@@ -89,5 +91,6 @@ def log_file(model: SimModel, query: dict[str, str]) -> str | None:
         if worker.task is not None:
             name = model.tasks.funcs[worker.task]
             lines.append(f":task_name:{name}")
-            lines += [f"{name} tick {k}" for k in range(int(query.get("lines", 50)) - 2)]
-        return "\n".join(lines) + "\n"
+            lines += [f"{name} tick {k}" for k in range(1, 200_001, 2_000)]
+        wanted = int(query.get("lines", DEFAULT_LOG_LINES))
+        return "\n".join(lines[-wanted:]) + "\n"

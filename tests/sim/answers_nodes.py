@@ -74,7 +74,7 @@ def _core_worker_stats(model: SimModel, node: SimNode, worker: SimWorker) -> dic
         jobId=JOB_ID if worker.worker_type == "DRIVER" or running or actor else "ffffffff",
         workerId=worker.worker_id, pid=worker.pid, workerType=worker.worker_type,
         numRunningTasks="1" if running else "0",
-        numExecutedTasks=int(model._noise("done", worker.pid) * 50))
+        numExecutedTasks=int(model.noise("done", worker.pid) * 50))
     if kind == "busy":
         values["usedResources"] = {"CPU": {"resourceSlots": [{"allocation": 1.0, "slot": "0"}]}}
     return shapes.fill(template, **values)
@@ -117,7 +117,7 @@ def _raylet_text(model: SimModel, node: SimNode, template: dict[str, Any],
 
 def _node_common(model: SimModel, node: SimNode, template: dict[str, Any],
                  with_core_workers: bool) -> dict[str, Any]:
-    agent_cpu = round(2 * model._noise("agent", node.index, model.tick(WORKER_TICK_S)), 1)
+    agent_cpu = round(2 * model.noise("agent", node.index, model.tick(WORKER_TICK_S)), 1)
     recorded = template["agent"]  # the agent entry has fewer keys than a worker process
     agent = shapes.fill(
         recorded, pid=node.agent_pids[0], cpuPercent=agent_cpu,

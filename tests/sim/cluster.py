@@ -247,7 +247,7 @@ class SimModel:
 
     # --- figures ------------------------------------------------------------------
 
-    def _noise(self, *key: object) -> float:
+    def noise(self, *key: object) -> float:
         digest = hashlib.blake2b(repr((self.seed, *key)).encode(), digest_size=4).digest()
         return int.from_bytes(digest, "big") / 2 ** 32
 
@@ -256,27 +256,27 @@ class SimModel:
             return node.cpu_override
         busy = sum(1 for w in node.workers if w.task is not None)
         base = 100.0 * busy / max(1, node.cpus)
-        return round(min(100.0, base + 5 * self._noise("cpu", node.index, self.tick(NODE_TICK_S))), 1)
+        return round(min(100.0, base + 5 * self.noise("cpu", node.index, self.tick(NODE_TICK_S))), 1)
 
     def node_memory_used(self, node: SimNode) -> int:
-        frac = 0.2 + 0.3 * self._noise("mem", node.index, self.tick(NODE_TICK_S))
+        frac = 0.2 + 0.3 * self.noise("mem", node.index, self.tick(NODE_TICK_S))
         return int(node.memory_total * frac)
 
     def worker_cpu_percent(self, worker: SimWorker) -> float:
         tick = self.tick(WORKER_TICK_S)
         if worker.task is not None:
-            return round(85 + 15 * self._noise("wcpu", worker.pid, tick), 1)
+            return round(85 + 15 * self.noise("wcpu", worker.pid, tick), 1)
         if worker.actor is not None:
-            return round(20 * self._noise("wcpu", worker.pid, tick), 1)
-        return round(1.5 * self._noise("wcpu", worker.pid, tick), 1)
+            return round(20 * self.noise("wcpu", worker.pid, tick), 1)
+        return round(1.5 * self.noise("wcpu", worker.pid, tick), 1)
 
     def worker_rss(self, worker: SimWorker) -> int:
-        return int((80 + 200 * self._noise("rss", worker.pid, self.tick(WORKER_TICK_S))) * 2**20)
+        return int((80 + 200 * self.noise("rss", worker.pid, self.tick(WORKER_TICK_S))) * 2**20)
 
     def gpu_utilization(self, node: SimNode, gpu: SimGpu) -> int:
         if gpu.utilization is not None:
             return gpu.utilization
-        return int(100 * self._noise("gpu", node.index, gpu.index, self.tick(NODE_TICK_S)))
+        return int(100 * self.noise("gpu", node.index, gpu.index, self.tick(NODE_TICK_S)))
 
     def gpu_worker(self, node: SimNode, gpu: SimGpu) -> SimWorker | None:
         """The worker using a GPU: the node's busy workers, one per GPU, in order."""

@@ -168,7 +168,9 @@ def record(ray: Any, url: str, gpu_node_id: str, auth_headers: Any, enable_token
             time.sleep(1)
     while client.get_job_status(job_id) not in (JobStatus.SUCCEEDED, JobStatus.FAILED):
         time.sleep(0.5)
-    time.sleep(12)  # the agents report processes every ~5 s; tasks reach the GCS late
+    # the agents report every 5 s, the dashboard merges per-worker stats every 15 s
+    # (RAY_DASHBOARD_STATS_UPDATING_INTERVAL): wait for both
+    time.sleep(20)
 
     session = requests.Session()
     session.headers.update(auth_headers(read_auth_token()))

@@ -78,6 +78,7 @@ ALIVE = {"filter_keys": "is_alive", "filter_predicates": "=", "filter_values": "
 def asks(sim: SimCluster) -> list[tuple[str, str, dict[str, Any]]]:
     head, other = sim.node_ids[0], sim.node_ids[1]
     running_pid = next(w.pid for w in sim.model.nodes[1].workers if w.task is not None)
+    idle_actor = next(a.actor_id for a in sim.model.actors if a.state == "ALIVE")
     return [
         ("nodes_summary", "/nodes", {"view": "summary"}),
         ("node_head", f"/nodes/{head}", {}),
@@ -100,7 +101,9 @@ def asks(sim: SimCluster) -> list[tuple[str, str, dict[str, Any]]]:
         ("job_one", "/api/jobs/raysubmit_simulated0000001", {}),
         ("job_logs", "/api/jobs/raysubmit_simulated0000001/logs", {}),
         ("v0_limit_too_big", "/api/v0/tasks", {"limit": 10001}),
-        ("v0_logs_file_pid", "/api/v0/logs/file", {"node_id": other, "pid": running_pid}),
+        ("v0_logs_file_pid", "/api/v0/logs/file", {"node_id": other, "pid": running_pid,
+                                                   "lines": 50}),
+        ("v0_logs_file_actor", "/api/v0/logs/file", {"actor_id": idle_actor, "lines": 50}),
     ]
 
 
@@ -111,9 +114,14 @@ def test_every_answer_has_the_recorded_keys_at_every_level(sim: SimCluster) -> N
         assert response.status_code == index[name]["status"], name
         assert response.headers["Content-Type"].split(";")[0] == \
             index[name]["content_type"].split(";")[0], name
-        if name.startswith("v0_logs_file"):
+        if name == "v0_logs_file_pid":  # a busy worker: the last `lines` lines
             recorded_text = (shapes.RECORDINGS / f"{name}.txt").read_text()
-            assert response.text.split("\n")[0] == recorded_text.split("\n")[0]  # :job_id:
+            assert response.text.count("\n") == recorded_text.count("\n") == 50, name
+            continue
+        if name == "v0_logs_file_actor":  # an idle actor: Ray's two marker lines
+            recorded_text = (shapes.RECORDINGS / f"{name}.txt").read_text()
+            assert [line.split(":")[1] for line in response.text.splitlines()] == \
+                [line.split(":")[1] for line in recorded_text.splitlines()], name
             continue
         served = key_paths(response.json())
         recorded = key_paths(shapes.recording(name))
@@ -273,8 +281,11 @@ def test_kill_node_makes_it_dead_with_an_end_time() -> None:
 def test_jobs_and_logs_answer_by_id(sim: SimCluster) -> None:
     assert get(sim, "/api/jobs/nope").status_code == 404
     task = next(i for i, s in enumerate(sim.model.tasks.states) if s == "RUNNING")
-    text = get(sim, "/api/v0/logs/file", task_id=sim.model.tasks.ids[task], lines=5).text
-    assert text.startswith(":job_id:01000000\n:task_name:")
+    name = sim.model.tasks.funcs[task]
+    text = get(sim, "/api/v0/logs/file", task_id=sim.model.tasks.ids[task]).text
+    assert text.startswith(f":job_id:01000000\n:task_name:{name}\n")
+    tail = get(sim, "/api/v0/logs/file", task_id=sim.model.tasks.ids[task], lines=5).text
+    assert tail.splitlines() == text.splitlines()[-5:]
     actor = sim.model.actors[0]
     text = get(sim, "/api/v0/logs/file", actor_id=actor.actor_id).text
     assert f":actor_name:{actor.class_name}" in text
