@@ -33,8 +33,10 @@ from tui.core.history import History
 from tui.core.model import Snapshot
 from tui.panels.actors import ActorsPanel
 from tui.panels.cells import show
+from tui.panels.events import EventsPanel
 from tui.panels.flags import FlagsPanel, flag_line
 from tui.panels.header import HeaderPanel
+from tui.panels.nodes import NodesPanel
 from tui.panels.protocol import LabelledPanel, Pane, Panel, SortablePanel
 from tui.panels.tasks import TasksPanel
 from tui.panels.view import ViewState
@@ -63,6 +65,8 @@ PANES: tuple[Pane, ...] = (
     Pane("actors", "Actors", "", lambda: ActorsPanel(id="actors-panel")),
     Pane("flags", "Flags", "", lambda: FlagsPanel(id="flags-panel")),
     Pane("workload", "Workload", "", lambda: WorkloadTab(id="workload-tab-panel")),
+    Pane("nodes", "Nodes", "n", lambda: NodesPanel(id="nodes-panel")),
+    Pane("events", "Events", "v", lambda: EventsPanel(id="events-panel")),
 )
 INTERVALS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 FIB_SIZE = 100_000
@@ -200,6 +204,8 @@ class RaytuiApp(App[int]):
         self.latest = snapshot
         self.snapshots_received += 1
         self.connection_state = self.connected_label
+        # events are news once: kept whichever tab is shown, paused or not
+        self.query_one("#events-panel", EventsPanel).keep(snapshot)
         if self.paused or len(self.screen_stack) > 1:
             self._show_header()  # history keeps going while paused (the source records)
             return
@@ -365,6 +371,14 @@ class RaytuiApp(App[int]):
             self._stale.discard(pane)  # the view that was frozen or last drawn
             self.panel(pane).show(self.shown, self.view_state(self.shown))
         self.call_after_refresh(self._focus_active_table)
+
+    def on_nodes_panel_workers_of_node(self, message: NodesPanel.WorkersOfNode) -> None:
+        """enter on a node: the Workers tab, filtered to that node."""
+        box = self.query_one("#filter", Input)
+        box.value = message.node_id  # the filter's Changed handler redraws
+        self.filter_text = message.node_id
+        self.query_one("#tabs", TabbedContent).active = "workers"
+        self.notify(f"workers of node {message.node_id[:8]} (esc clears the filter)", timeout=3)
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

@@ -12,6 +12,7 @@ a queue of stale ones (toolong's `can_replace`, nvitop's newest-only).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from typing import Protocol
@@ -84,6 +85,10 @@ class Poller:
         with self._lock:
             waiting = self._newest is not None
             self.dropped += waiting
+            if self._newest is not None and self._newest.events:
+                # a replaced snapshot's events are news the UI has not seen: carry them
+                snapshot = dataclasses.replace(
+                    snapshot, events=(*self._newest.events, *snapshot.events))
             self._newest = snapshot
         if not waiting:
             self._notify()

@@ -58,11 +58,11 @@ class NodesLikePanel(Vertical):
         return (f"Node {key}", Text("a node")) if key else None
 
     def tab_label(self, snapshot: Snapshot) -> str:
-        return f"Nodes {len(snapshot.nodes)}"
+        return f"Extra {len(snapshot.nodes)}"
 
 
 async def test_a_new_pane_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
-    panes = (*PANES, Pane("nodes", "Nodes", "n", lambda: NodesLikePanel(id="nodes-panel")))
+    panes = (*PANES, Pane("extra", "Extra", "x", lambda: NodesLikePanel(id="extra-panel")))
     monkeypatch.setattr(tui.app, "PANES", panes)
 
     class AppWithNodes(RaytuiApp):  # BINDINGS are read when the class is made
@@ -73,11 +73,11 @@ async def test_a_new_pane_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await started(pilot)
         tabs = app.query_one("#tabs", TabbedContent)
-        assert str(tabs.get_tab("nodes").label) == "Nodes 1"
-        await pilot.press("n")
+        assert str(tabs.get_tab("extra").label) == "Extra 1"
+        await pilot.press("x")
         await pilot.pause()
-        assert tabs.active == "nodes"
-        panel = app.query_one("#nodes-panel", NodesLikePanel)
+        assert tabs.active == "extra"
+        panel = app.query_one("#extra-panel", NodesLikePanel)
         assert panel.shown  # drawn when shown (it was stale while hidden)
         assert app.focused is panel.query_one(KeyedTable)
         await pilot.press("enter")
@@ -93,10 +93,10 @@ async def test_a_new_pane_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         keys = str(app.screen.query_one("#help-keys", Static).render())
-        assert "Nodes" in keys
+        assert "Extra" in keys
         await pilot.press("escape")
         titles = {command.title for command in app.get_system_commands(app.screen)}
-        assert "Nodes" in titles
-        await pilot.press("tab")  # nodes is last: tab wraps to the first
+        assert "Extra" in titles
+        await pilot.press("tab")  # extra is last: tab wraps to the first
         await pilot.pause()
         assert tabs.active == "workers"

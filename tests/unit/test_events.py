@@ -137,6 +137,10 @@ def test_tasks_failing_after_the_start_each_once() -> None:
     events = feed(log, [snap(0), snap(1, failed=(old,)), snap(6, failed=(old, new)),
                         snap(7, failed=(old, new))])
     assert events == [("task_failed", "t-new")]
+    undated = EventLog()  # no end time: news unless the first poll listed it
+    assert feed(undated, [snap(0, failed=(failed("t-0", None),)),
+                          snap(1, failed=(failed("t-0", None), failed("t-1", None)))]) == [
+        ("task_failed", "t-1")]
     assert log.events[0].message == "task broken_task failed: ValueError: size must be positive"
 
 

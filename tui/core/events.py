@@ -64,7 +64,7 @@ class EventLog:
                 new += self._flag_changes(snapshot)
                 new += self._node_changes(snapshot, first)
                 new += self._actor_changes(snapshot, first)
-                new += self._failed_tasks(snapshot)
+                new += self._failed_tasks(snapshot, first)
             self._events.extend(new)
             return tuple(new)
 
@@ -155,16 +155,18 @@ class EventLog:
         _forget_oldest(self._actor_state)
         return events
 
-    def _failed_tasks(self, snapshot: Snapshot) -> list[Event]:
+    def _failed_tasks(self, snapshot: Snapshot, first: bool) -> list[Event]:
         """Failures that ended after the log started (older ones are history, not news:
-        the failed list arrives some polls after the first snapshot)."""
+        the failed list arrives some polls after the first snapshot); one without an
+        end time is news unless the first poll listed it."""
         events = []
         assert self._started is not None
         for task in snapshot.tasks.failed:
             if task.task_id in self._failed_seen:
                 continue
             self._failed_seen[task.task_id] = None
-            if task.end_time_ms is not None and task.end_time_ms / 1000 < self._started - 1.0:
+            ended = task.end_time_ms / 1000 if task.end_time_ms is not None else None
+            if (ended is None and first) or (ended is not None and ended < self._started - 1.0):
                 continue
             error = task.error_type or "failed"
             message = f"task {task.name} failed: {error}"

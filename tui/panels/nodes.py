@@ -1,8 +1,6 @@
 """Nodes panel: one row per node: state, CPU, memory, object store, GPUs, workers.
 
-The GPU column shows only when some node has GPUs (logical or measured); the panel holds
-two tables, with and without it, and shows one, so the columns never jump inside one
-table. A DEAD node stays listed, dimmed, with when it died. `enter` on a node posts
+The GPU column shows only when some node has GPUs (logical or measured). A DEAD node stays listed, dimmed, with when it died. `enter` on a node posts
 `NodesPanel.WorkersOfNode`: the app filters the Workers tab to that node.
 """
 
@@ -105,7 +103,6 @@ def node_order(node: Node) -> tuple[object, ...]:
 class NodesPanel(Vertical):
     DEFAULT_CSS = """
     NodesPanel #nodes-caption { height: 1; color: $text-muted; }
-    NodesPanel .-hidden { display: none; }
     """
 
     class WorkersOfNode(Message):
@@ -118,30 +115,20 @@ class NodesPanel(Vertical):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._last: Snapshot | None = None
-        self._gpu_shown = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="nodes-caption")
         yield KeyedTable([*HEAD_COLUMNS, *TAIL_COLUMNS], id="nodes-table")
-        yield KeyedTable([*HEAD_COLUMNS, GPU_COLUMN, *TAIL_COLUMNS], id="nodes-gpu-table",
-                         classes="-hidden")
 
     @property
     def table(self) -> KeyedTable:
-        """The table on screen: with the GPU column when the cluster has GPUs."""
-        return self.query_one("#nodes-gpu-table" if self._gpu_shown else "#nodes-table",
-                              KeyedTable)
+        return self.query_one("#nodes-table", KeyedTable)
 
     def show(self, snapshot: Snapshot, view: ViewState) -> None:
         self._last = snapshot
         gpus = has_gpus(snapshot)
-        if gpus != self._gpu_shown:
-            focused = self.screen.focused is self.table if self.is_mounted else False
-            self.table.add_class("-hidden")
-            self._gpu_shown = gpus
-            self.table.remove_class("-hidden")
-            if focused:
-                self.table.focus()
+        self.table.set_columns([*HEAD_COLUMNS, GPU_COLUMN, *TAIL_COLUMNS] if gpus
+                               else [*HEAD_COLUMNS, *TAIL_COLUMNS])
         workers: dict[str, list[Worker]] = {}
         for worker in snapshot.workers:
             if worker.worker_type != "DRIVER":
@@ -164,8 +151,9 @@ class NodesPanel(Vertical):
         show(self.query_one("#nodes-caption", Static), "  ".join(parts))
 
     def tab_label(self, snapshot: Snapshot) -> str:
-        dead = sum(1 for n in snapshot.nodes if n.state != "ALIVE")
-        return f"Nodes {len(snapshot.nodes) - dead}" + (f"+{dead} dead" if dead else "")
+        alive = sum(1 for n in snapshot.nodes if n.state == "ALIVE")
+        return f"Nodes {alive}/{len(snapshot.nodes)}" if alive < len(snapshot.nodes) \
+            else f"Nodes {alive}"
 
     def _row(self, table: KeyedTable, node: Node, workers: list[Worker], view: ViewState,
              gpus: bool) -> tuple[object, ...]:
