@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -88,15 +89,19 @@ def trim_node_entry(entry: Any) -> Any:
 
 
 def main() -> int:
+    from tui.core.connection import read_auth_token
+
+    if read_auth_token():  # token mode, as a Ray 2.60 cluster with a token runs (before Ray)
+        os.environ["RAY_AUTH_MODE"] = "token"
     import ray
     from ray.cluster_utils import Cluster
 
-    from tui.core.connection import auth_headers, enable_token_mode, free_port, read_auth_token
+    from tui.core.connection import auth_headers, enable_token_mode, free_port
 
-    cluster = Cluster(initialize_head=True, head_node_args={
-        "num_cpus": 2, "include_dashboard": True, "dashboard_host": "127.0.0.1",
-        "dashboard_port": free_port()})
-    try:
+    cluster = Cluster(initialize_head=False)
+    try:  # nodes are added inside the try, so a failed start is still shut down
+        cluster.add_node(num_cpus=2, include_dashboard=True, dashboard_host="127.0.0.1",
+                         dashboard_port=free_port())
         gpu_node = cluster.add_node(num_cpus=2, num_gpus=2, resources={"second": 1})
         cluster.wait_for_nodes()
         ray.init(address=cluster.address, log_to_driver=False)
@@ -237,12 +242,14 @@ def record(ray: Any, url: str, gpu_node_id: str, auth_headers: Any, enable_token
         ("job_one", f"/api/jobs/{submission_id}", {}),
         ("job_logs", f"/api/jobs/{submission_id}/logs", {}),
         ("no_token_nodes_summary", "/nodes", {"view": "summary"}),
+        ("wrong_token_nodes_summary", "/nodes", {"view": "summary"}),
     ]
     RECORDINGS.mkdir(parents=True, exist_ok=True)
     index: dict[str, Any] = {"ray_version": ray.__version__, "answers": {}}
     for name, path, params in asks:
-        asker = requests if name.startswith("no_token") else session
-        response = asker.get(url + path, params=params, timeout=30)
+        headers = {"Authorization": "Bearer not-the-token"} if name.startswith("wrong") else {}
+        asker = requests if name.startswith(("no_token", "wrong")) else session
+        response = asker.get(url + path, params=params, headers=headers, timeout=30)
         entry: dict[str, Any] = {"path": path, "params": params, "status": response.status_code,
                                  "content_type": response.headers.get("Content-Type", ""),
                                  "bytes": len(response.content)}
