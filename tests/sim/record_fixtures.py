@@ -6,8 +6,11 @@ Starts a `ray.cluster_utils.Cluster` (a head, and a second node with 2 logical G
 runs a long task, finished tasks, a failing task, an alive and a killed actor and a
 finished job, then GETs every endpoint raytui (and its logs/jobs/errors views) reads and
 saves each answer under tests/sim/recordings/: row lists trimmed to a few rows (one of
-each key set kept), every key kept. `index.json` lists what was asked and the status.
-The cluster token is sent, never printed. Not a test module (pytest does not collect it).
+each kind kept), every key kept. `index.json` lists what was asked and the status.
+The cluster runs in token mode when a token exists (so the 401 and 403 answers are
+Ray's); the token is sent, never printed. It waits 20 s before asking, so that the
+dashboard has merged the per-worker stats (every 15 s). Not a test module
+(tests/sim/conftest.py keeps pytest from collecting it).
 """
 
 from __future__ import annotations
