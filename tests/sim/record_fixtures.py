@@ -108,6 +108,7 @@ def main() -> int:
         gpu_node = cluster.add_node(num_cpus=2, num_gpus=2, resources={"second": 1})
         cluster.wait_for_nodes()
         ray.init(address=cluster.address, log_to_driver=False)
+        assert cluster.head_node is not None
         url = "http://" + str(cluster.head_node.address_info["webui_url"]).removeprefix("http://")
         answers = record(ray, url, gpu_node.node_id, auth_headers, enable_token_mode,
                          read_auth_token)
@@ -155,9 +156,9 @@ def record(ray: Any, url: str, gpu_node_id: str, auth_headers: Any, enable_token
     ray.get([quick.remote(i) for i in range(5)])
     with contextlib.suppress(Exception):
         ray.get(boom.remote())
-    alive = Counter.options(name="counter").remote()
+    alive = Counter.options(name="counter").remote()  # type: ignore[attr-defined]
     ray.get(alive.add.remote())
-    doomed = Doomed.remote()
+    doomed = Doomed.remote()  # type: ignore[attr-defined]
     ray.get(doomed.ping.remote())
     ray.kill(doomed)
     running = long_running.remote(600)
