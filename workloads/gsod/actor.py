@@ -29,7 +29,7 @@ import numpy.typing as npt
 import ray
 
 from workloads.gsod.archive import ArchiveStreamError, CountingReader, station_files
-from workloads.gsod.bulk import Readings, StationTemps, parse_station_files
+from workloads.gsod.bulk import Readings, StationTemps, parse_tables, station_table
 from workloads.gsod.format import FormatError, MemberRows, parse_member
 
 BATCH_BYTES = 2 << 20  # station files parsed together (numpy's cost per call, paid per batch)
@@ -122,7 +122,7 @@ class YearColumns:
     def _load_stream(self, reader: CountingReader, label: str,
                      on_progress: Callable[[int], None] | None) -> None:
         member_name = "(start)"
-        batch: list[tuple[str, bytes]] = []
+        batch: list[tuple[str, bytes, npt.NDArray[np.uint8] | None]] = []
         batch_bytes = 0
         try:
             try:
@@ -132,7 +132,7 @@ class YearColumns:
                     if not member_name.endswith(".csv"):
                         raise ArchiveError(f"{label}: member {member_name!r} is not a "
                                            "station CSV file; not a GSOD archive?")
-                    batch.append((member_name, data))
+                    batch.append((member_name, data, station_table(data)))
                     batch_bytes += len(data)
                     self.members += 1
                     if batch_bytes >= BATCH_BYTES:
@@ -152,9 +152,9 @@ class YearColumns:
         except FormatError as err:
             raise ArchiveError(f"{label}: {err}") from None
 
-    def _add_batch(self, batch: list[tuple[str, bytes]]) -> None:
-        parsed = parse_station_files([data for _, data in batch], self.year)
-        for (member, data), result in zip(batch, parsed, strict=True):
+    def _add_batch(self, batch: list[tuple[str, bytes, npt.NDArray[np.uint8] | None]]) -> None:
+        parsed = parse_tables([table for _, _, table in batch], self.year)
+        for (member, data, _), result in zip(batch, parsed, strict=True):
             if result is None:
                 self._add_rows(parse_member(data, member, self.year))
             else:
