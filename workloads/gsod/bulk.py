@@ -8,10 +8,11 @@ throughout, every DATE a day of the archive's year or the next, and every TEMP i
 canonical fixed-width form `[spaces][-]digits.digit`. For any other file it answers
 None and the caller uses `parse_member`, so this path can only be faster, never different.
 
-Per file there is one mask and one comparison; the column work (station ids, dates,
-TEMP digits) runs once over the rows of the whole batch, so numpy's cost per call is
-paid per batch, not per file. TEMP is kept as integer tenths (int16, exact): `tenths /
-10` is a correctly rounded division, the same float64 as `float(text)`.
+The shape is checked per file (`station_table`, three numpy comparisons); the column
+work (station ids, dates, TEMP digits, through 65,536-entry tables indexed by two
+characters at a time) runs once over the rows of a whole batch, so numpy's cost per call
+is paid per batch, not per file. TEMP is kept as integer tenths (int16, exact): `tenths
+/ 10` is a correctly rounded division, the same float64 as `float(text)`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from workloads.gsod.format import _ROW_SHAPE, _SHAPE_MASK, _TEMP_FROM_END, HEADE
 TEMP_WIDTH = 6
 SPECIALS = (ord("\n"), ord('"'), ord(","))  # what format's shape mask keeps (CR is refused)
 MISSING_TEMP_TENTHS = 99_999  # "9999.9", the sentinel: a row, never a reading
-_PLACES = np.array([10_000, 1_000, 100, 10], dtype=np.int32)  # tenths per integer digit
 _INT16 = np.iinfo(np.int16)
 _HEADER_END = len(HEADER_BYTES) + 1
 _WHITESPACE = np.frombuffer(b" \t\x0b\x0c", dtype=np.uint8)  # what bytes.strip() strips, but CR LF
@@ -44,7 +44,6 @@ class StationTemps:
     rows: int            # valid rows, TEMP missing or not
     missing_temp: int
     next_year_rows: int
-
 
 
 def station_table(data: bytes) -> npt.NDArray[np.uint8] | None:
