@@ -51,6 +51,7 @@ class KeyedTable(DataTable[Any]):
         self._column_spec = list(columns)
         self._shown: dict[str, tuple[Any, ...]] = {}
         self._order: dict[str, int] = {}
+        self._order_list: list[str] = []
         self.counts = SyncCounts()  # the public repaint hook
 
     def refresh(self, *args: Any, **kwargs: Any) -> Self:
@@ -72,13 +73,30 @@ class KeyedTable(DataTable[Any]):
     def shown_keys(self) -> KeysView[str]:
         return self._shown.keys()
 
+    def cells_of(self, key: str) -> tuple[Any, ...] | None:
+        """The cells shown for a row (None if it is not shown)."""
+        return self._shown.get(key)
+
+    @property
+    def ordered_keys(self) -> list[str]:
+        """The row keys in the order of the last sync."""
+        return self._order_list
+
+    def rows_in_view(self, margin: int | None = None, around: int | None = None) -> range:
+        """Row indexes on screen (or a screen centred on row `around`), with `margin`
+        rows (default one screen) either side."""
+        height = max(1, self.size.height)
+        margin = height if margin is None else margin
+        top = int(self.scroll_y) if around is None else max(0, around - height // 2)
+        return range(max(0, top - margin), top + height + margin)
+
     def set_columns(self, columns: Sequence[tuple[str, str]]) -> None:
         """Replace the columns (e.g. a GPU column when a GPU node joins); rows go too."""
         if list(columns) == self._column_spec:
             return
         self._column_spec = list(columns)
         self.clear(columns=True)
-        self._shown, self._order = {}, {}
+        self._shown, self._order, self._order_list = {}, {}, []
         for key, label in self._column_spec:
             self.add_column(label, key=key)
 
@@ -110,6 +128,7 @@ class KeyedTable(DataTable[Any]):
             self.counts.row_repaints += len(changed)
             for key in changed:
                 self.refresh_row(self.get_row_index(key))
+        self._order_list = list(order)
         new_order = {key: index for index, key in enumerate(order)}
         if new_order != self._order or len(self._order) != len(self._shown):
             self._order = new_order
