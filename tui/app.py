@@ -34,6 +34,7 @@ from tui.core.model import Snapshot
 from tui.panels.actors import ActorsPanel
 from tui.panels.cells import show
 from tui.panels.flags import FlagsPanel, flag_line
+from tui.panels.grouping import GroupedTable
 from tui.panels.header import HeaderPanel
 from tui.panels.protocol import LabelledPanel, NodesOnScreen, Pane, Panel, SortablePanel
 from tui.panels.tasks import TasksPanel
@@ -291,7 +292,9 @@ class RaytuiApp(App[int]):
     # --- keys ---------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.push_modal(HelpScreen(self.key_bindings()))
+        # the app's keys, then the grouped tables' own (→/← open and close a group)
+        table_keys = [b for b in GroupedTable.BINDINGS if isinstance(b, Binding)]
+        self.push_modal(HelpScreen([*self.key_bindings(), *table_keys]))
 
     def key_bindings(self) -> list[Binding]:
         """The keys this app adds (a subclass such as the replay adds its own): those in

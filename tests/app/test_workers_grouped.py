@@ -210,3 +210,62 @@ async def test_open_nodes_stay_open_across_polls_and_tabs() -> None:
         app.query_one("#tabs", TabbedContent).active = "workers"
         await pilot.pause()
         assert len(row_keys(table(app))) == 1016
+
+
+def many_actors(count: int, classes: int) -> Snapshot:
+    from tui.core.model import Actor, ListInfo
+
+    actors = tuple(Actor(f"actor-{i:05d}", f"Class{i % classes:02d}",
+                         "ALIVE" if i % 10 else "DEAD", f"a{i}", 20_000 + i,
+                         node_id_of(i % 8), i % 3, None, float(i % 100), (50 + i % 30) << 20)
+                   for i in range(count))
+    return replace(cluster_snapshot(8, 4), actors=actors,
+                   actors_list=ListInfo(count, count))
+
+
+async def test_ten_thousand_actors_are_grouped_by_class() -> None:
+    snapshot = many_actors(10_000, 20)
+    async with make_app(FakeSource([snapshot])).run_test(size=(160, 48)) as pilot:
+        app = await started(pilot)
+        app.query_one("#tabs", TabbedContent).active = "actors"
+        await pilot.pause()
+        actors = app.query_one("#actors-table", KeyedTable)
+        rows = row_keys(actors)
+        assert len(rows) == 20 and all(r.startswith("group:Class") for r in rows)
+        assert "10000 actors, 9000 alive in 20 classes (0 open" in str(
+            app.query_one("#actors-caption", Static).render())
+        actors.move_cursor(row=0)
+        await pilot.press("enter")
+        await pilot.pause()
+        first = rows[0].removeprefix("group:")
+        members = [a for a in snapshot.actors if a.class_name == first]
+        shown = row_keys(actors)[1:1 + len(members)]
+        assert shown == [a.actor_id for a in sorted(
+            members, key=lambda a: (a.state != "ALIVE", -round(a.cpu_percent or 0),
+                                    a.actor_id))]
+        await pilot.press("down", "enter")  # an actor row: its details
+        await pilot.pause()
+        assert type(app.screen).__name__ == "DetailScreen"
+        await pilot.press("escape")
+        app.filter_text = "actor-09999"
+        app.redraw()
+        await pilot.pause()
+        assert row_keys(actors) == ["group:Class19", "actor-09999"]
+
+
+async def test_a_scroll_draws_rows_that_were_off_screen_as_of_now() -> None:
+    source = FakeSource([BIG])
+    async with make_app(source).run_test(size=(160, 48)) as pilot:
+        app = await started(pilot)
+        source.push(cluster_snapshot(1000, 16, tick=1))
+        app.poller.wake()
+        await wait_for(pilot, lambda: app.snapshots_applied >= 2)
+        t = table(app)
+        last = row_keys(t)[-1]  # far off screen: its cells were kept, not rebuilt
+        newest = cluster_snapshot(1000, 16, tick=1)
+        node = last.removeprefix("group:")
+        expected = f"{round(cpu_sum(newest, node)):3.0f}%"
+        t.move_cursor(row=len(row_keys(t)) - 1)  # scrolls to the end
+        await pilot.pause()
+        await pilot.pause()
+        assert str(t.get_cell(last, "cpu")).endswith(expected)

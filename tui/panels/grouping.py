@@ -86,8 +86,8 @@ class GroupedTable(KeyedTable):
     """A KeyedTable whose rows may belong to groups; → and ← open and close them."""
 
     BINDINGS = [
-        Binding("right", "open_group", "Open group", show=False),
-        Binding("left", "close_group", "Close group", show=False),
+        Binding("right", "open_group", "Open the group (enter toggles it)", show=False),
+        Binding("left", "close_group", "Close the group", show=False),
     ]
 
     class Toggle(Message):

@@ -30,6 +30,9 @@ def _length(cell: Any) -> int:
     return cell.cell_len if isinstance(cell, Text) else len(str(cell))
 
 
+REMOVE_ONE_BY_ONE_AT_MOST = 32
+
+
 @dataclass
 class SyncCounts:
     """What `sync` did, counted since the table was made (tests and benches read it)."""
@@ -143,7 +146,15 @@ class KeyedTable(DataTable[Any]):
         when rows came or went or a column widened (the whole table moves then)."""
         changed: set[str] = set()
         everything = False
-        for key in [k for k in self._shown if k not in rows]:
+        gone = [k for k in self._shown if k not in rows]
+        if len(gone) > REMOVE_ONE_BY_ONE_AT_MOST:
+            # DataTable.remove_row renumbers every row (O(rows) each): past a few dozen,
+            # starting over and adding the rows back is far cheaper
+            self.clear()
+            self.counts.rows_removed += len(self._shown)
+            self._shown, self._order = {}, {}
+            gone = []
+        for key in gone:
             self.remove_row(key)
             del self._shown[key]
             self.counts.rows_removed += 1
