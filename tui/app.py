@@ -387,6 +387,8 @@ class RaytuiApp(App[int]):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
+        if self.query_one_optional("#tabs") is None:  # a late message while shutting down
+            return
         pane = self.active_pane()
         if pane in self._stale and self.shown is not None:
             self._stale.discard(pane)  # the view that was frozen or last drawn

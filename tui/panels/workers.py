@@ -116,19 +116,22 @@ class NodeGroup:
 
     @classmethod
     def of(cls, node_id: str, workers: list[Worker], matching: list[Worker]) -> NodeGroup:
-        group = cls(node_id, workers, matching)
-        cpu = 0.0
+        # runs for every worker at every poll: locals, and is_busy inlined
+        busy = unknown = rss = 0
+        cpu = oldest = 0.0
         for worker in workers:
-            group.busy += is_busy(worker)
+            if worker.worker_type != "DRIVER" and (
+                    worker.running_task is not None or worker.cpu_percent >= BUSY_CPU_PERCENT):
+                busy += 1
             if worker.cpu_source == "none":
-                group.unknown += 1
+                unknown += 1
                 continue
             cpu += worker.cpu_percent
-            group.rss += worker.rss_bytes
-            if worker.figures_age_s > group.oldest_s:
-                group.oldest_s = worker.figures_age_s
-        group.cpu = cpu if group.unknown < len(workers) else None
-        return group
+            rss += worker.rss_bytes
+            if worker.figures_age_s > oldest:
+                oldest = worker.figures_age_s
+        return cls(node_id, workers, matching, busy, cpu if unknown < len(workers) else None,
+                   rss, unknown, oldest)
 
 
 class WorkersPanel(GroupedPanel):
@@ -192,7 +195,11 @@ class WorkersPanel(GroupedPanel):
         filtering = bool(view.filter_text.strip())
         by_node: dict[str, list[Worker]] = {}
         for worker in snapshot.workers:
-            by_node.setdefault(worker.node_id, []).append(worker)
+            members = by_node.get(worker.node_id)
+            if members is None:
+                by_node[worker.node_id] = [worker]
+            else:
+                members.append(worker)
         groups = []
         for node_id, workers in by_node.items():
             matching = [w for w in workers if view.matches(
