@@ -217,7 +217,7 @@ class RaytuiApp(App[int]):
     def view_state(self, snapshot: Snapshot) -> ViewState:
         history = self.history
         return ViewState(self.filter_text, snapshot.flags, history.worker_cpu,
-                         self.interval_s, history.node_cpu)
+                         self.interval_s, history.node_cpu, history.window)
 
     def panel(self, pane_id: str) -> Panel:
         """The panel of a pane (every pane has one; see PANES)."""
