@@ -8,7 +8,7 @@ from textual.widgets import TabbedContent
 
 from tests.app.fakes import T0, FakeSource, make_app, make_snapshot
 from tests.app.test_keys import started, wait_for
-from tui.core.model import Snapshot, TaskGroup
+from tui.core.model import Snapshot
 from tui.panels.keyed_table import KeyedTable
 from tui.panels.tasks import finishing_rates, progress_bar
 
