@@ -9,6 +9,9 @@ started by `BackgroundConnection`, off the UI.
 
 Tabs come from one table, `PANES`: compose, the jump keys, details, sort and the tab
 counts loop over it (each panel satisfies `tui.panels.protocol.Panel`).
+
+Over 400 lines because the workload-launch section (~60 lines, "workloads" below) still
+lives here; it belongs to the launch package (issue 14) and leaves with it.
 """
 
 from __future__ import annotations
