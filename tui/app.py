@@ -9,6 +9,9 @@ started by `BackgroundConnection`, off the UI.
 
 Tabs come from one table, `PANES`: compose, the jump keys, details, sort and the tab
 counts loop over it (each panel satisfies `tui.panels.protocol.Panel`).
+
+Over 400 lines because the workload-launch section (~60 lines, "workloads" below) still
+lives here; it belongs to the launch package (issue 14) and leaves with it.
 """
 
 from __future__ import annotations
@@ -35,9 +38,10 @@ from tui.panels.actors import ActorsPanel
 from tui.panels.cells import show
 from tui.panels.events import EventsPanel
 from tui.panels.flags import FlagsPanel, flag_line
+from tui.panels.grouping import GroupedTable
 from tui.panels.header import HeaderPanel
 from tui.panels.nodes import NodesPanel
-from tui.panels.protocol import LabelledPanel, Pane, Panel, SortablePanel
+from tui.panels.protocol import LabelledPanel, NodesOnScreen, Pane, Panel, SortablePanel
 from tui.panels.tasks import TasksPanel
 from tui.panels.view import ViewState
 from tui.panels.workers import WorkersPanel
@@ -138,6 +142,7 @@ class RaytuiApp(App[int]):
         self.latest: Snapshot | None = None  # the newest snapshot polled
         self.shown: Snapshot | None = None  # the snapshot on screen (older when paused)
         self._stale: set[str] = set()  # tabs not redrawn since `shown` changed
+        self._wanted_nodes: list[str] = []  # told to the source (want_nodes)
         self.snapshots_received = 0
         self.snapshots_applied = 0
         self._no_history = History()  # until the source is open
@@ -221,7 +226,7 @@ class RaytuiApp(App[int]):
     def view_state(self, snapshot: Snapshot) -> ViewState:
         history = self.history
         return ViewState(self.filter_text, snapshot.flags, history.worker_cpu,
-                         self.interval_s, history.node_cpu)
+                         self.interval_s, history.node_cpu, history.window)
 
     def panel(self, pane_id: str) -> Panel:
         """The panel of a pane (every pane has one; see PANES)."""
@@ -232,20 +237,43 @@ class RaytuiApp(App[int]):
     def apply_snapshot(self, snapshot: Snapshot) -> None:
         """Draw one snapshot: the header, the visible panel (keyed diffs), the summaries.
 
+        A snapshot that did not reach the cluster leaves the last connected rows on
+        screen, dimmed, instead of emptying every table.
+
         Hidden tabs are only marked stale and drawn when shown: a big cluster's actor
         table costs nothing while the user looks at the workers.
         """
+        gone = not snapshot.status.connected
+        self.query_one("#tabs", TabbedContent).set_class(gone, "-cluster-gone")
+        if gone and self.shown is not None and self.shown.status.connected:
+            # the cluster is gone: keep its last rows on screen, dimmed (see app.tcss);
+            # the header says what happened
+            self._show_header()
+            self.snapshots_applied += 1
+            return
         self.shown = snapshot
         active = self.active_pane()
         with self.batch_update():
             self._show_header()
             self._stale = {pane.id for pane in PANES} - {active}
-            self.panel(active).show(snapshot, self.view_state(snapshot))
+            panel = self.panel(active)
+            panel.show(snapshot, self.view_state(snapshot))
+            self._want_nodes(panel)
             self._show_tab_counts(snapshot)
             side = Text("\n").join([flag_line(f) for f in snapshot.flags]) \
                 if snapshot.flags else "none"
             show(self.query_one("#side-flags", Static), side)
         self.snapshots_applied += 1
+
+    def _want_nodes(self, panel: Panel) -> None:
+        """Tell a source that refreshes nodes in turns which ones are on screen."""
+        want = getattr(self.poller.source, "want_nodes", None)
+        if want is None or not isinstance(panel, NodesOnScreen):
+            return
+        nodes = panel.nodes_on_screen()
+        if nodes != self._wanted_nodes:
+            self._wanted_nodes = nodes
+            want(nodes)
 
     def _show_tab_counts(self, snapshot: Snapshot) -> None:
         tabs = self.query_one("#tabs", TabbedContent)
@@ -273,7 +301,9 @@ class RaytuiApp(App[int]):
     # --- keys ---------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.push_modal(HelpScreen(self.key_bindings()))
+        # the app's keys, then the grouped tables' own (→/← open and close a group)
+        table_keys = [b for b in GroupedTable.BINDINGS if isinstance(b, Binding)]
+        self.push_modal(HelpScreen([*self.key_bindings(), *table_keys]))
 
     def key_bindings(self) -> list[Binding]:
         """The keys this app adds (a subclass such as the replay adds its own): those in
@@ -366,6 +396,8 @@ class RaytuiApp(App[int]):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
+        if self.query_one_optional("#tabs") is None:  # a late message while shutting down
+            return
         pane = self.active_pane()
         if pane in self._stale and self.shown is not None:
             self._stale.discard(pane)  # the view that was frozen or last drawn

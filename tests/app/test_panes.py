@@ -11,7 +11,7 @@ from textual.widgets import Static, TabbedContent
 
 import tui.app
 from tests.app.fakes import FakeSource, make_app, make_snapshot
-from tests.app.test_keys import started
+from tests.app.test_keys import started, wait_for
 from tui.app import PANES, RaytuiApp, jump_bindings
 from tui.core.model import Snapshot
 from tui.panels.keyed_table import KeyedTable
@@ -100,3 +100,26 @@ async def test_a_new_pane_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
         await pilot.press("tab")  # extra is last: tab wraps to the first
         await pilot.pause()
         assert tabs.active == "workers"
+
+
+async def test_when_the_cluster_is_gone_the_last_rows_stay_dimmed() -> None:
+    from tui.core.model import Status
+
+    source = FakeSource([make_snapshot()])
+    async with make_app(source).run_test(size=(100, 30)) as pilot:
+        app = await started(pilot)
+        table = app.query_one("#workers-table", KeyedTable)
+        tabs = app.query_one("#tabs", TabbedContent)
+        rows = table.row_count
+        source.push(Snapshot(time=make_snapshot().time + 1,
+                             status=Status(False, errors=("connection refused",))))
+        app.poller.wake()
+        await wait_for(pilot, lambda: app.snapshots_applied >= 2)
+        await pilot.pause()
+        assert table.row_count == rows == 5  # not emptied
+        assert tabs.has_class("-cluster-gone")
+        assert str(tabs.get_tab("workers").label) == "Workers 5"
+        source.push(make_snapshot(time=make_snapshot().time + 2, flags=()))
+        app.poller.wake()
+        await wait_for(pilot, lambda: app.snapshots_applied >= 3)
+        assert not tabs.has_class("-cluster-gone")

@@ -62,3 +62,38 @@ def test_window_is_by_snapshot_time() -> None:
 def test_maxlen_must_be_positive() -> None:
     with pytest.raises(ValueError):
         History(maxlen=0)
+
+
+def test_a_pid_on_two_nodes_has_two_series() -> None:
+    history = History()
+    for t in range(3):
+        history.add(Snapshot(time=t, status=Status(connected=True), workers=(
+            Worker(pid=7, node_id="n1", cpu_percent=float(t)),
+            Worker(pid=7, node_id="n2", cpu_percent=50.0 + t))))
+    assert history.worker_cpu(WorkerKey("n1", 7)) == [0.0, 1.0, 2.0]
+    assert history.worker_cpu(WorkerKey("n2", 7)) == [50.0, 51.0, 52.0]
+    assert history.worker_cpu(WorkerKey("n3", 7)) == []
+
+
+def test_lookups_are_by_key_not_a_scan() -> None:
+    """16,000 workers: each lookup is one dict access (the old code scanned them all)."""
+    workers = tuple(Worker(pid=10_000 + i, node_id=f"n{i // 16}", cpu_percent=1.0)
+                    for i in range(16_000))
+    history = History()
+    history.add(Snapshot(time=0, status=Status(connected=True), workers=workers))
+
+    class CountingDict(dict):  # type: ignore[type-arg]
+        iterations = 0
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            CountingDict.iterations += 1
+            return super().__iter__()
+
+        def items(self):  # type: ignore[no-untyped-def]
+            CountingDict.iterations += 1
+            return super().items()
+
+    history._worker_cpu = CountingDict(history._worker_cpu)
+    for worker in workers[::100]:
+        assert history.worker_cpu(worker.key) == [1.0]
+    assert CountingDict.iterations == 0

@@ -30,6 +30,9 @@ def _length(cell: Any) -> int:
     return cell.cell_len if isinstance(cell, Text) else len(str(cell))
 
 
+REMOVE_ONE_BY_ONE_AT_MOST = 32
+
+
 @dataclass
 class SyncCounts:
     """What `sync` did, counted since the table was made (tests and benches read it)."""
@@ -51,6 +54,7 @@ class KeyedTable(DataTable[Any]):
         self._column_spec = list(columns)
         self._shown: dict[str, tuple[Any, ...]] = {}
         self._order: dict[str, int] = {}
+        self._order_list: list[str] = []
         self.counts = SyncCounts()  # the public repaint hook
 
     def refresh(self, *args: Any, **kwargs: Any) -> Self:
@@ -72,13 +76,30 @@ class KeyedTable(DataTable[Any]):
     def shown_keys(self) -> KeysView[str]:
         return self._shown.keys()
 
+    def cells_of(self, key: str) -> tuple[Any, ...] | None:
+        """The cells shown for a row (None if it is not shown)."""
+        return self._shown.get(key)
+
+    @property
+    def ordered_keys(self) -> list[str]:
+        """The row keys in the order of the last sync."""
+        return self._order_list
+
+    def rows_in_view(self, margin: int | None = None, around: int | None = None) -> range:
+        """Row indexes on screen (or a screen centred on row `around`), with `margin`
+        rows (default one screen) either side."""
+        height = max(1, self.size.height)
+        margin = height if margin is None else margin
+        top = int(self.scroll_y) if around is None else max(0, around - height // 2)
+        return range(max(0, top - margin), top + height + margin)
+
     def set_columns(self, columns: Sequence[tuple[str, str]]) -> None:
         """Replace the columns (e.g. a GPU column when a GPU node joins); rows go too."""
         if list(columns) == self._column_spec:
             return
         self._column_spec = list(columns)
         self.clear(columns=True)
-        self._shown, self._order = {}, {}
+        self._shown, self._order, self._order_list = {}, {}, []
         for key, label in self._column_spec:
             self.add_column(label, key=key)
 
@@ -110,6 +131,7 @@ class KeyedTable(DataTable[Any]):
             self.counts.row_repaints += len(changed)
             for key in changed:
                 self.refresh_row(self.get_row_index(key))
+        self._order_list = list(order)
         new_order = {key: index for index, key in enumerate(order)}
         if new_order != self._order or len(self._order) != len(self._shown):
             self._order = new_order
@@ -124,7 +146,15 @@ class KeyedTable(DataTable[Any]):
         when rows came or went or a column widened (the whole table moves then)."""
         changed: set[str] = set()
         everything = False
-        for key in [k for k in self._shown if k not in rows]:
+        gone = [k for k in self._shown if k not in rows]
+        if len(gone) > REMOVE_ONE_BY_ONE_AT_MOST:
+            # DataTable.remove_row renumbers every row (O(rows) each): past a few dozen,
+            # starting over and adding the rows back is far cheaper
+            self.clear()
+            self.counts.rows_removed += len(self._shown)
+            self._shown, self._order = {}, {}
+            gone = []
+        for key in gone:
             self.remove_row(key)
             del self._shown[key]
             self.counts.rows_removed += 1

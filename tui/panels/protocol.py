@@ -42,6 +42,13 @@ class LabelledPanel(Panel, Protocol):
         """The tab's label for this snapshot, e.g. "Workers 16000" (else the Pane's title)."""
 
 
+@runtime_checkable
+class NodesOnScreen(Protocol):
+    def nodes_on_screen(self) -> list[str]:
+        """Node ids this panel shows in detail now (selected first); the app asks the
+        source to refresh those first (`want_nodes`, where the source has it)."""
+
+
 @dataclass(frozen=True)
 class Pane:
     """One tab: its id (also the jump action's argument), title, jump key and panel."""

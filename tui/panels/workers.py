@@ -10,14 +10,11 @@ dashboard) says how old; figures never reported show `?`, not 0.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tui.core.model import Flag, Node, Snapshot, Worker
 from tui.panels.cells import (
@@ -32,9 +29,10 @@ from tui.panels.cells import (
 from tui.panels.grouping import (
     FILTER_OPENS_AT_MOST,
     OPEN_WHEN_AT_MOST,
-    Expansion,
+    GroupedPanel,
     GroupedTable,
     group_key,
+    rows_to_sync,
 )
 from tui.panels.protocol import Detail
 from tui.panels.view import ViewState
@@ -118,33 +116,34 @@ class NodeGroup:
 
     @classmethod
     def of(cls, node_id: str, workers: list[Worker], matching: list[Worker]) -> NodeGroup:
-        group = cls(node_id, workers, matching)
-        cpu = 0.0
+        # runs for every worker at every poll: locals, and is_busy inlined
+        busy = unknown = rss = 0
+        cpu = oldest = 0.0
         for worker in workers:
+            if worker.worker_type != "DRIVER" and (
+                    worker.running_task is not None or worker.cpu_percent >= BUSY_CPU_PERCENT):
+                busy += 1
             if worker.cpu_source == "none":
-                group.unknown += 1
+                unknown += 1
                 continue
             cpu += worker.cpu_percent
-            group.rss += worker.rss_bytes
-            group.busy += is_busy(worker)
-            group.oldest_s = max(group.oldest_s, worker.figures_age_s)
-        group.cpu = cpu if group.unknown < len(workers) else None
-        return group
+            rss += worker.rss_bytes
+            if worker.figures_age_s > oldest:
+                oldest = worker.figures_age_s
+        return cls(node_id, workers, matching, busy, cpu if unknown < len(workers) else None,
+                   rss, unknown, oldest)
 
 
-class WorkersPanel(Vertical):
+class WorkersPanel(GroupedPanel):
     DEFAULT_CSS = """
     WorkersPanel #workers-caption { height: 1; color: $text-muted; }
     """
+    TABLE_ID = "workers-table"
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.sort = SORTS[0]
-        self.expansion = Expansion()
-        # what was drawn last: needed to redraw on resize, sort, open/close and details
-        self._last: tuple[Snapshot, ViewState] | None = None
         self._workers: dict[str, Worker] = {}  # the worker rows shown, by row key
-        self._open_nodes: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Static("", id="workers-caption")
@@ -154,10 +153,6 @@ class WorkersPanel(Vertical):
         if self._last is not None:  # the task-name column follows the width
             self.show(*self._last)
 
-    @property
-    def table(self) -> GroupedTable:
-        return self.query_one("#workers-table", GroupedTable)
-
     def cycle_sort(self) -> str:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         return self.sort
@@ -166,8 +161,11 @@ class WorkersPanel(Vertical):
         return f"Workers {len(snapshot.workers)}"
 
     def nodes_on_screen(self) -> list[str]:
-        """The nodes whose worker rows are open (the collector refreshes them first)."""
-        return self._open_nodes
+        """The selected row's node, then the open nodes (the collector refreshes those
+        first)."""
+        selected = self.table.selected_group()
+        rest = [n for n in self.open_groups if n != selected]
+        return [selected, *rest] if selected is not None else rest
 
     def _sort_key(self, worker: Worker) -> tuple[object, ...]:
         if self.sort == "rss":
@@ -197,47 +195,59 @@ class WorkersPanel(Vertical):
         filtering = bool(view.filter_text.strip())
         by_node: dict[str, list[Worker]] = {}
         for worker in snapshot.workers:
-            by_node.setdefault(worker.node_id, []).append(worker)
+            members = by_node.get(worker.node_id)
+            if members is None:
+                by_node[worker.node_id] = [worker]
+            else:
+                members.append(worker)
         groups = []
         for node_id, workers in by_node.items():
             matching = [w for w in workers if view.matches(
                 w.pid, w.node_id, doing(w), w.title, w.worker_type)] if filtering else workers
-            if matching:
-                groups.append(NodeGroup.of(node_id, workers, matching))
+            groups.append(NodeGroup.of(node_id, workers, matching))
         grouped = len(by_node) > 1
         self.expansion.forget_all_but(by_node)
-        nodes = {node.node_id: node for node in snapshot.nodes}
-        # the other columns take about 56 cells: a wide terminal shows more of the task name
-        limit = max(24, min(60, self.size.width - 56))
         small = len(snapshot.workers) <= OPEN_WHEN_AT_MOST
         budget = FILTER_OPENS_AT_MOST
-        rows: dict[str, Sequence[object]] = {}
         order: list[str] = []
+        group_rows: dict[str, tuple[NodeGroup, bool]] = {}
         table.group_of = {}
         self._workers = {}
-        self._open_nodes = []
+        self.open_groups = []
         for group in sorted(groups, key=self._group_sort_key):
+            if not group.matching:
+                continue
             is_open = True
             if grouped:
                 default = small or (filtering and len(group.matching) <= budget)
                 is_open = self.expansion.is_open(group.node_id, default)
                 key = group_key(group.node_id)
-                rows[key] = self._group_row(group, nodes.get(group.node_id), is_open,
-                                            filtering, view, gpus)
+                group_rows[key] = (group, is_open)
                 order.append(key)
             if not is_open:
                 continue
-            self._open_nodes.append(group.node_id)
+            self.open_groups.append(group.node_id)
             if filtering:
                 budget -= len(group.matching)
             for worker in sorted(group.matching, key=self._sort_key):
                 key = worker_key(worker)
-                rows[key] = self._worker_row(worker, view, limit, gpus)
                 order.append(key)
                 table.group_of[key] = group.node_id
                 self._workers[key] = worker
-        table.sync(rows, order)
+        nodes = {node.node_id: node for node in snapshot.nodes}
+        # the other columns take about 56 cells: a wide terminal shows more of the task name
+        limit = max(24, min(60, self.size.width - 56))
+
+        def build(key: str) -> tuple[object, ...]:
+            if key in group_rows:
+                group, is_open = group_rows[key]
+                return self._group_row(group, nodes.get(group.node_id), is_open, filtering,
+                                       view, gpus)
+            return self._worker_row(self._workers[key], view, limit, gpus)
+
+        table.sync(rows_to_sync(table, order, build), order)
         self._show_caption(snapshot, view, len(by_node) if grouped else 0,
+                           sum(g.busy for g in groups),
                            sum(len(g.matching) for g in groups))
 
     def _worker_row(self, worker: Worker, view: ViewState, limit: int,
@@ -301,38 +311,17 @@ class WorkersPanel(Vertical):
         return (*cells, gpu)
 
     def _show_caption(self, snapshot: Snapshot, view: ViewState, node_count: int,
-                      matching: int) -> None:
-        busy = sum(1 for w in snapshot.workers if is_busy(w))
+                      busy: int, matching: int) -> None:
         info = snapshot.workers_list
         shown = f"{matching} of {len(snapshot.workers)}" if view.filter_text else \
             str(len(snapshot.workers))
         truncated = f" (state API returned {info.returned} of {info.total})" \
             if info.truncated else ""
-        nodes = (f" on {node_count} nodes ({len(self._open_nodes)} open: enter or →/←)"
+        nodes = (f" on {node_count} nodes ({len(self.open_groups)} open: enter or →/←)"
                  if node_count else "")
         filtered = f"  filter: {view.filter_text!r}" if view.filter_text else ""
         show(self.query_one("#workers-caption", Static),
              f"{shown} workers, {busy} busy{truncated}{nodes}  sort: {self.sort}{filtered}")
-
-    # --- open and close -------------------------------------------------------
-
-    @on(DataTable.RowSelected, "#workers-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        if self.table.toggle_selected():
-            event.stop()  # a node row opens or closes; a worker row goes on to details
-
-    @on(GroupedTable.Toggle)
-    def _toggle(self, message: GroupedTable.Toggle) -> None:
-        message.stop()
-        if self._last is None:
-            return
-        is_open = message.is_open
-        if is_open is None:
-            is_open = message.group_id not in self._open_nodes
-        self.expansion.set(message.group_id, is_open)
-        self.show(*self._last)
-        if not is_open:
-            self.table.move_to_key(group_key(message.group_id))
 
     # --- details --------------------------------------------------------------
 
