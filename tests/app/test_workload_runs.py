@@ -1,12 +1,17 @@
-"""WorkloadRun: following a job on its thread, retrying a not-yet-ready job agent."""
+"""WorkloadRun: the app's launch followed on its thread (over a scripted job client)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 
 from tests.app.fakes import FakeLauncher
-from tui.workload_runs import WorkloadRun, WorkloadUpdate, fibonacci_spec, result_lines
+from tui.launch import fibonacci, gsod
+from tui.launch.background import WorkloadRun, WorkloadUpdate
+from tui.launch.jobs import JobState
+
+FIB_JOB = fibonacci.job(fibonacci.FibParams(size=10, count=2))
 
 
 class FlakyAgentLauncher(FakeLauncher):
@@ -24,7 +29,26 @@ class FlakyAgentLauncher(FakeLauncher):
         return super().submit(module, args, name)
 
 
-def run_to_end(launcher: FakeLauncher) -> list[WorkloadUpdate]:
+class HeldLauncher(FakeLauncher):
+    """A job that stays RUNNING until it is stopped; counts the stops."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stops: list[str] = []
+
+    def follow(self, job_id: str, poll_s: float = 0.5) -> Iterator[tuple[JobState, str]]:
+        yield JobState(job_id, "RUNNING"), "working\n"
+        while not self.stops:
+            time.sleep(0.01)
+            yield JobState(job_id, "RUNNING"), ""
+        yield JobState(job_id, "STOPPED", "stopped by the user"), ""
+
+    def stop(self, job_id: str) -> None:
+        self.stops.append(job_id)
+
+
+def collect(launcher: FakeLauncher, spec=FIB_JOB) -> tuple[WorkloadRun, list[WorkloadUpdate],  # type: ignore[no-untyped-def]
+                                                           threading.Event]:
     updates: list[WorkloadUpdate] = []
     done = threading.Event()
 
@@ -33,7 +57,11 @@ def run_to_end(launcher: FakeLauncher) -> list[WorkloadUpdate]:
         if update.finished:
             done.set()
 
-    run = WorkloadRun(fibonacci_spec(10, 2), lambda: launcher, deliver).start()
+    return WorkloadRun(spec, lambda: launcher, deliver).start(), updates, done
+
+
+def run_to_end(launcher: FakeLauncher) -> list[WorkloadUpdate]:
+    run, updates, done = collect(launcher)
     assert done.wait(30)
     run.stop()
     return updates
@@ -46,6 +74,7 @@ def test_a_starting_job_agent_is_retried() -> None:
     assert updates[-1].status == "SUCCEEDED"
     assert any("job agent" in u.message for u in updates)
     assert len(launcher.submitted) == 1
+    assert updates[0].started and not any(u.started for u in updates[1:])
 
 
 def test_other_submit_errors_fail_at_once() -> None:
@@ -55,10 +84,49 @@ def test_other_submit_errors_fail_at_once() -> None:
     assert launcher.submitted == []
 
 
-def test_result_lines_for_fibonacci_and_for_other_json() -> None:
-    fib = ('noise\n{"size": 10, "count": 2, "pattern": "serial", "return_sequence": false, '
-           '"local_s": 1.0, "remote_s": 4.0, "speedup": 0.25}\n')
-    assert result_lines(fib)[-1] == "Speedup: 0.25x over 2 sequences (serial)"
-    assert result_lines('{"stations": 120, "warmer": 70, "nested": {"x": 1}}\n') == (
-        "stations: 120", "warmer: 70")
-    assert result_lines("no json here\n") == ()
+def test_the_result_is_the_descriptors_summary() -> None:
+    updates = run_to_end(FakeLauncher())
+    assert updates[-1].result[-1] == "Speedup: 2.00x over 2 sequences (parallel)"
+    assert "".join(u.output for u in updates).startswith("starting\n")
+
+
+def test_gsod_results_are_its_scalar_fields() -> None:
+    launcher = FakeLauncher(steps=[("SUCCEEDED", '{"stations_in_common": 120, "years": '
+                                                 '[1980, 2020], "load_s": 1.5}\n')])
+    run, updates, done = collect(launcher, gsod.job(gsod.GsodParams((1980, 2020), 0.02, 100, 0)))
+    assert done.wait(30)
+    assert updates[-1].result == ("stations_in_common: 120", "load_s: 1.5")
+
+
+def test_stop_job_stops_it_once_and_follows_to_stopped() -> None:
+    launcher = HeldLauncher()
+    run, updates, done = collect(launcher)
+    while not run.job_id:
+        time.sleep(0.01)
+    run.stop_job()
+    run.stop_job()
+    assert done.wait(30)
+    run.stop()  # the app exiting afterwards does not ask again
+    assert launcher.stops == ["raysubmit_1"]
+    assert updates[-1].status == "STOPPED"
+
+
+def test_leave_running_never_stops_the_job() -> None:
+    launcher = HeldLauncher()
+    run, updates, _ = collect(launcher)
+    while not run.job_id:
+        time.sleep(0.01)
+    run.leave_running()
+    run.stop()  # the app exits
+    assert not run.running
+    assert launcher.stops == []
+
+
+def test_the_app_exiting_without_an_answer_stops_the_job() -> None:
+    launcher = HeldLauncher()
+    run, _, _ = collect(launcher)
+    while not run.job_id:
+        time.sleep(0.01)
+    run.stop()
+    assert launcher.stops == ["raysubmit_1"]
+    assert not run.running

@@ -1,4 +1,8 @@
-"""Launching workloads as separate Ray jobs (their own driver process).
+"""Ray's job API, typed: submit `python -m workloads.X`, follow its state and output, stop it.
+
+`JobClient` is what the rest of the launch package needs of it (a fake implements it in
+tests); `JobLauncher` is the real one over Ray's `JobSubmissionClient`, imported only
+when one is made, so nothing here loads Ray at import.
 
 A workload never runs inside the monitor's process: a crash or a `ray.get` that
 blocks stays in the job. The code travels with the job (`py_modules`), so the
@@ -8,18 +12,16 @@ same launch works on an attached remote cluster that never installed raytui.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import shlex
 import socket
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "STOPPED"})
@@ -55,38 +57,10 @@ def workload_entrypoint(module: str, args: Sequence[str], local: bool) -> str:
     return " ".join(shlex.quote(part) for part in (python, "-m", module, *args))
 
 
-def last_json_object(output: str) -> dict[str, Any] | None:
-    """The result a workload printed: its last line that is a JSON object."""
-    for line in reversed(output.splitlines()):
-        if line.startswith("{"):
-            try:
-                value = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                return value
-    return None
-
-
 def workload_runtime_env() -> dict[str, Any]:
     import workloads
 
     return {"py_modules": [str(Path(workloads.__file__).parent)]}
-
-
-SUBMIT_RETRY_S = 30.0
-# How Ray's job API refuses while a fresh cluster's job agent is still starting.
-AGENT_NOT_READY = ("No available agent to submit job", "try again later")
-NO_AGENT_HINT = (
-    "Ray's job agent did not take the job. On a cluster started with `ray start`, its "
-    "port (52365 by default) may be held by another Ray cluster on the same machine; "
-    "stop the other cluster, or pass the GCS address (host:6379) instead of the "
-    "dashboard URL so the workload runs without a job"
-)
-
-
-class SubmitCancelled(Exception):
-    """The caller's stop event was set while waiting for the job agent."""
 
 
 @contextmanager
@@ -102,35 +76,14 @@ def quiet_job_sdk() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def submit_when_agent_ready(
-    submit_once: Callable[[], str],
-    *,
-    retry_s: float = SUBMIT_RETRY_S,
-    pause_s: float = 1.0,
-    on_wait: Callable[[str], None] | None = None,
-    stop: threading.Event | None = None,
-) -> str:
-    """Call `submit_once`, retrying while a starting cluster's job agent refuses.
+class JobClient(Protocol):
+    """Submit a workload module as a job, follow it, stop it."""
 
-    `on_wait` hears why we wait; setting `stop` abandons with SubmitCancelled.
-    Other errors, and the refusal after `retry_s`, are raised.
-    """
-    deadline = time.monotonic() + retry_s
-    while True:
-        try:
-            return submit_once()
-        except Exception as err:
-            if not any(text in str(err) for text in AGENT_NOT_READY):
-                raise
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"cannot submit the job: {NO_AGENT_HINT}") from err
-        if on_wait is not None:
-            on_wait("waiting for Ray's job agent to start")
-        if stop is not None:
-            if stop.wait(pause_s):
-                raise SubmitCancelled()
-        else:
-            time.sleep(pause_s)
+    def submit(self, module: str, args: Sequence[str], name: str = "") -> str: ...
+
+    def follow(self, job_id: str, poll_s: float = 0.5) -> Iterator[tuple[JobState, str]]: ...
+
+    def stop(self, job_id: str) -> None: ...
 
 
 class JobLauncher:
@@ -147,7 +100,7 @@ class JobLauncher:
         self._client = JobSubmissionClient(dashboard_url)
 
     def submit(self, module: str, args: Sequence[str], name: str = "") -> str:
-        """Submit `python -m module args` once (see `submit_when_agent_ready`)."""
+        """Submit `python -m module args` once (`JobRun` retries a starting job agent)."""
         with quiet_job_sdk():
             return str(self._client.submit_job(
                 entrypoint=workload_entrypoint(module, args, self.local),
@@ -157,15 +110,6 @@ class JobLauncher:
                 runtime_env=None if self.local else workload_runtime_env(),
                 metadata={"raytui": name or module},
             ))
-
-    def run(self, module: str, args: Sequence[str], name: str = "") -> tuple[JobState, str]:
-        """Submit and follow to the end: the terminal state and the job's whole output."""
-        job_id = submit_when_agent_ready(lambda: self.submit(module, args, name))
-        output = ""
-        state = JobState(job_id, "PENDING")
-        for state, new_text in self.follow(job_id):  # noqa: B007 - the last one is the result
-            output += new_text
-        return state, output
 
     def state(self, job_id: str) -> JobState:
         info = self._client.get_job_info(job_id)
