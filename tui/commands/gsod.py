@@ -156,7 +156,7 @@ def _run_gsod_as_job(dashboard_url: str, params: gsod_launch.GsodParams, as_json
                      out: IO[str]) -> int:
     """With only a dashboard URL there is no driver here: run the experiment as a job."""
     from tui.launch.job_run import JobRun
-    from tui.launch.jobs import JobLauncher
+    from tui.launch.ray_jobs import JobLauncher
     from workloads.gsod.compare import CompareResult, tutorial_lines
 
     finished = JobRun(JobLauncher(dashboard_url), gsod_launch.job(params)).run_to_end()

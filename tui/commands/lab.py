@@ -108,7 +108,7 @@ def _run_as_job(dashboard_url: str, params: lab_launch.SweepParams,
                 on_point: Callable[[lab.SweepPoint], None]) -> dict[str, Any]:
     """With only a dashboard URL there is no driver here: run the sweep as a job."""
     from tui.launch.job_run import Finished, JobRun, Output
-    from tui.launch.jobs import JobLauncher
+    from tui.launch.ray_jobs import JobLauncher
 
     sweep = JobRun(JobLauncher(dashboard_url), lab_launch.job(params))
     reader = lab.SweepEventReader()

@@ -66,7 +66,7 @@ def run_app(args: argparse.Namespace) -> int:
     def make_launcher() -> JobClient:
         if not background.ready.is_set() or background.error is not None:
             raise RuntimeError("not connected to Ray yet")
-        from tui.launch.jobs import JobLauncher
+        from tui.launch.ray_jobs import JobLauncher
 
         launcher = JobLauncher(background.connection.dashboard_url)
         divert_terminal_logging(log_path)

@@ -57,7 +57,7 @@ def _run_fib_as_job(dashboard_url: str, params: fibonacci.FibParams, as_json: bo
                     out: IO[str]) -> int:
     """With only a dashboard URL there is no driver here: run the experiment as a job."""
     from tui.launch.job_run import JobRun
-    from tui.launch.jobs import JobLauncher
+    from tui.launch.ray_jobs import JobLauncher
 
     finished = JobRun(JobLauncher(dashboard_url), fibonacci.job(params)).run_to_end()
     if not finished.succeeded or finished.result is None:

@@ -152,7 +152,7 @@ class LabScreen(Screen[None]):
             return self._make_launcher()
         if not self.dashboard_url:
             raise RuntimeError("no Ray dashboard to submit the job to")
-        from tui.launch.jobs import JobLauncher
+        from tui.launch.ray_jobs import JobLauncher
 
         return JobLauncher(self.dashboard_url)
 
