@@ -130,3 +130,64 @@ def test_the_app_exiting_without_an_answer_stops_the_job() -> None:
     run.stop()
     assert launcher.stops == ["raysubmit_1"]
     assert not run.running
+
+
+# --- q while the launched workload runs: stop it, leave it running, or stay ---------
+
+
+async def launched_and_asked(pilot, launcher: HeldLauncher) -> None:  # type: ignore[no-untyped-def]
+    from tests.app.test_keys import started, wait_for
+    from tui.screens.quit_running import QuitRunningScreen
+
+    app = await started(pilot)
+    await pilot.press("f")
+    await wait_for(pilot, lambda: app.workload is not None and app.workload.job_id)
+    await pilot.press("q")
+    await wait_for(pilot, lambda: isinstance(app.screen, QuitRunningScreen))
+    question = str(app.screen.query_one("#quit-running").render())
+    assert "Fibonacci size=100000 count=16 parallel (job raysubmit_1)" in question
+    assert app.return_code is None  # asked, not quit
+
+
+async def test_q_asks_and_stop_stops_the_job_then_quits() -> None:
+    from tests.app.fakes import make_app
+
+    launcher = HeldLauncher()
+    app = make_app(launcher=launcher)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await launched_and_asked(pilot, launcher)
+        await pilot.press("s")
+        await pilot.pause(0.1)
+        assert app.return_code == 0
+        assert launcher.stops == ["raysubmit_1"]
+    assert launcher.stops == ["raysubmit_1"]  # once, though the exit stops what runs
+
+
+async def test_q_leave_running_quits_and_the_job_runs_on() -> None:
+    from tests.app.fakes import make_app
+
+    launcher = HeldLauncher()
+    app = make_app(launcher=launcher)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await launched_and_asked(pilot, launcher)
+        await pilot.press("l")
+        await pilot.pause(0.1)
+        assert app.return_code == 0
+    assert launcher.stops == []
+    assert app.workload is not None and not app.workload.running  # no longer followed
+
+
+async def test_q_cancel_keeps_the_app_and_the_job() -> None:
+    from tests.app.fakes import make_app
+    from tui.screens.quit_running import QuitRunningScreen
+
+    launcher = HeldLauncher()
+    app = make_app(launcher=launcher)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await launched_and_asked(pilot, launcher)
+        await pilot.press("q")  # a second q does not stack a second question
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, QuitRunningScreen)
+        assert app.return_code is None and launcher.stops == []
+        assert app.workload is not None and app.workload.running
