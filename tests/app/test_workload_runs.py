@@ -5,11 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
-from tests.app.fakes import FakeLauncher
+from tests.app.fakes import FakeLauncher, make_app
+from tests.app.test_keys import started, wait_for
+from tui.app import RaytuiApp
 from tui.launch import fibonacci, gsod
 from tui.launch.background import WorkloadRun, WorkloadUpdate
 from tui.launch.jobs import JobState
+from tui.screens.quit_running import QuitRunningScreen
 
 FIB_JOB = fibonacci.job(fibonacci.FibParams(size=10, count=2))
 
@@ -135,59 +139,54 @@ def test_the_app_exiting_without_an_answer_stops_the_job() -> None:
 # --- q while the launched workload runs: stop it, leave it running, or stay ---------
 
 
-async def launched_and_asked(pilot, launcher: HeldLauncher) -> None:  # type: ignore[no-untyped-def]
-    from tests.app.test_keys import started, wait_for
-    from tui.screens.quit_running import QuitRunningScreen
+@dataclass
+class Answered:
+    app: RaytuiApp
+    launcher: HeldLauncher
+    quit_code: int | None  # the app's return code right after the answer (None: still on)
+    stops_before_exit: list[str]
+    still_asking: bool
 
-    app = await started(pilot)
-    await pilot.press("f")
-    await wait_for(pilot, lambda: app.workload is not None and app.workload.job_id)
-    await pilot.press("q")
-    await wait_for(pilot, lambda: isinstance(app.screen, QuitRunningScreen))
-    question = str(app.screen.query_one("#quit-running").render())
-    assert "Fibonacci size=100000 count=16 parallel (job raysubmit_1)" in question
-    assert app.return_code is None  # asked, not quit
+
+async def answer_the_quit_question(*keys: str) -> Answered:
+    """Launch with f, wait for the job, press q, check the question, then press `keys`."""
+    launcher = HeldLauncher()
+    app = make_app(launcher=launcher)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.workload is not None and app.workload.job_id)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitRunningScreen))
+        question = str(app.screen.query_one("#quit-running").render())
+        assert "Fibonacci size=100000 count=16 parallel (job raysubmit_1)" in question
+        assert app.return_code is None  # asked, not quit
+        await pilot.press(*keys)
+        await pilot.pause(0.1)
+        answered = Answered(app, launcher, app.return_code, list(launcher.stops),
+                            isinstance(app.screen, QuitRunningScreen))
+        assert app.workload is not None
+        if answered.quit_code is None:
+            assert app.workload.running, "cancel keeps following the job"
+    return answered
 
 
 async def test_q_asks_and_stop_stops_the_job_then_quits() -> None:
-    from tests.app.fakes import make_app
-
-    launcher = HeldLauncher()
-    app = make_app(launcher=launcher)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await launched_and_asked(pilot, launcher)
-        await pilot.press("s")
-        await pilot.pause(0.1)
-        assert app.return_code == 0
-        assert launcher.stops == ["raysubmit_1"]
-    assert launcher.stops == ["raysubmit_1"]  # once, though the exit stops what runs
+    answered = await answer_the_quit_question("s")
+    assert answered.quit_code == 0
+    assert answered.stops_before_exit == ["raysubmit_1"]
+    assert answered.launcher.stops == ["raysubmit_1"]  # once, though the exit stops what runs
 
 
 async def test_q_leave_running_quits_and_the_job_runs_on() -> None:
-    from tests.app.fakes import make_app
-
-    launcher = HeldLauncher()
-    app = make_app(launcher=launcher)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await launched_and_asked(pilot, launcher)
-        await pilot.press("l")
-        await pilot.pause(0.1)
-        assert app.return_code == 0
-    assert launcher.stops == []
-    assert app.workload is not None and not app.workload.running  # no longer followed
+    answered = await answer_the_quit_question("l")
+    assert answered.quit_code == 0
+    assert answered.launcher.stops == []
+    assert answered.app.workload is not None and not answered.app.workload.running
 
 
 async def test_q_cancel_keeps_the_app_and_the_job() -> None:
-    from tests.app.fakes import make_app
-    from tui.screens.quit_running import QuitRunningScreen
-
-    launcher = HeldLauncher()
-    app = make_app(launcher=launcher)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await launched_and_asked(pilot, launcher)
-        await pilot.press("q")  # a second q does not stack a second question
-        await pilot.press("escape")
-        await pilot.pause(0.1)
-        assert not isinstance(app.screen, QuitRunningScreen)
-        assert app.return_code is None and launcher.stops == []
-        assert app.workload is not None and app.workload.running
+    # a second q does not stack a second question; esc answers the one there is
+    answered = await answer_the_quit_question("q", "escape")
+    assert answered.quit_code is None and not answered.still_asking
+    assert answered.stops_before_exit == []
