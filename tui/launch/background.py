@@ -116,7 +116,7 @@ class WorkloadRun:
         title = self.spec.title
         status, first = "SUBMITTING", True
         try:
-            job = JobRun(self.make_client(), self.spec, pause_s=2.0)
+            job = JobRun(self.make_client(), self.spec)
             with self._lock:
                 self._job, asked = job, self._asked
             if asked:
