@@ -136,6 +136,22 @@ def test_the_app_exiting_without_an_answer_stops_the_job() -> None:
     assert not run.running
 
 
+def test_a_dashboard_that_hangs_on_stop_does_not_hold_up_the_exit() -> None:
+    class Hanging(HeldLauncher):
+        def stop(self, job_id: str) -> None:
+            super().stop(job_id)
+            time.sleep(30)  # Ray's HTTP call, with nothing answering
+
+    launcher = Hanging()
+    run, _, _ = collect(launcher)
+    while not run.job_id:
+        time.sleep(0.01)
+    start = time.monotonic()
+    run.stop(timeout=0.5)
+    assert time.monotonic() - start < 2
+    assert launcher.stops == ["raysubmit_1"]
+
+
 # --- q while the launched workload runs: stop it, leave it running, or stay ---------
 
 

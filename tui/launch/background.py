@@ -8,6 +8,7 @@ inside the job) becomes a FAILED update, never an exception in the app.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -62,6 +63,7 @@ class WorkloadRun:
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _asked: str = ""  # "stop" or "leave", once asked (before the JobRun exists, too)
+    _asking: threading.Thread | None = None  # asking Ray to stop the job
 
     def start(self) -> WorkloadRun:
         self._thread = threading.Thread(target=self._follow, name="raytui-workload",
@@ -89,21 +91,29 @@ class WorkloadRun:
         self._ask("leave")
 
     def stop(self, timeout: float = 2.0) -> None:
-        """The app is exiting: stop the job unless it was left running, stop following."""
+        """The app is exiting: stop the job unless it was left running, stop following.
+
+        Bounded by `timeout`: a dashboard that no longer answers must not hold up the exit.
+        """
         if not self._asked:
             self._ask("stop")
         job = self._job
         if job is not None:
             job.leave_running()  # the app will not read the STOPPED state: do not wait
-        if self._thread is not None and self._thread.is_alive():
-            self._thread.join(timeout)
+        deadline = time.monotonic() + timeout
+        for thread in (self._asking, self._thread):
+            if thread is not None and thread.is_alive():
+                thread.join(max(0.0, deadline - time.monotonic()))
 
     def _ask(self, what: str) -> None:
+        """Ray is asked on a thread of its own: the app's thread never waits on it."""
         with self._lock:
             self._asked = self._asked or what
             job = self._job
         if job is not None:
-            self._tell(job, what)
+            self._asking = threading.Thread(target=self._tell, args=(job, what),
+                                            name="raytui-workload-stop", daemon=True)
+            self._asking.start()
 
     @staticmethod
     def _tell(job: JobRun[Any], what: str) -> None:
