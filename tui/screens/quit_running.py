@@ -40,7 +40,8 @@ class QuitRunningScreen(ModalScreen[QuitAnswer]):
             yield Static("[b]Still running in the cluster[/b]: " + "; ".join(self.running),
                          id="quit-running")
             yield Static("Stop the job before quitting, or leave it running (its workers "
-                         "keep their CPUs until it ends)?")
+                         "keep their CPUs until it ends)? A cluster raytui started itself "
+                         "stops with raytui, and its jobs with it.")
             with Horizontal():
                 yield Button("Stop and quit (s)", id="stop", variant="error")
                 yield Button("Leave running and quit (l)", id="leave", variant="warning")
