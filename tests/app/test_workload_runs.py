@@ -136,6 +136,26 @@ def test_the_app_exiting_without_an_answer_stops_the_job() -> None:
     assert not run.running
 
 
+async def test_g_and_its_form_launch_the_watchable_gsod_scale() -> None:
+    from textual.widgets import Input
+
+    from workloads.gsod import WATCHABLE_SCALE
+
+    launcher = FakeLauncher()
+    app = make_app(launcher=launcher)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: launcher.submitted)
+        module, args = launcher.submitted[0]
+        assert module == "workloads.gsod"
+        assert args[args.index("--scale") + 1] == f"{WATCHABLE_SCALE:g}"
+        await wait_for(pilot, lambda: app.workload is not None and not app.workload.running)
+        await pilot.press("G")
+        await pilot.pause()
+        assert app.screen.query_one("#scale", Input).value == f"{WATCHABLE_SCALE:g}"
+
+
 def test_a_dashboard_that_hangs_on_stop_does_not_hold_up_the_exit() -> None:
     class Hanging(HeldLauncher):
         def stop(self, job_id: str) -> None:

@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from tests.sim import shapes
-from tests.sim.cluster import GIB, JOB_ID, NIL_ACTOR, WORKER_TICK_S, SimModel, SimNode, SimWorker
+from tests.sim.cluster import (
+    GIB,
+    JOB_ID,
+    NIL_ACTOR,
+    WORKER_TICK_S,
+    SimActor,
+    SimModel,
+    SimNode,
+    SimWorker,
+)
 
 GPU_NAME = "NVIDIA A100-SXM4-80GB"
 
@@ -162,32 +171,50 @@ def node_detail(model: SimModel, node: SimNode) -> dict[str, Any]:
     detail = _node_common(model, node, template, with_core_workers=False)
     procs = [_process(model, "ray::DashboardAgent", node.agent_pids[0], "ray::DashboardAgent",
                       detail["agent"]["cpuPercent"], 140 * 2**20),
-             _process(model, "ray::RuntimeEnvAgent", node.agent_pids[1], "ray::RuntimeEnvAgent", 0.0,
-                      90 * 2**20)]
+             _process(model, "ray::RuntimeEnvAgent", node.agent_pids[1],
+                      "ray::RuntimeEnvAgent", 0.0, 90 * 2**20)]
+    by_pid: dict[int, dict[str, Any]] = {}
     for worker in node.workers:
         if worker.worker_type != "WORKER":
             continue  # a driver is no child of the raylet
-        procs.append(_process(model, "ray::IDLE", worker.pid, _title(model, worker),
-                              model.worker_cpu_percent(worker), model.worker_rss(worker),
-                              _gpu_of(model, node, worker)))
+        proc = _process(model, "worker", worker.pid, _title(model, worker),
+                        model.worker_cpu_percent(worker), model.worker_rss(worker),
+                        _gpu_of(model, node, worker))
+        # DataOrganizer merges the raylet's stats of the worker into its process entry
+        stats = _core_worker_stats(model, node, worker)
+        proc.update(coreWorkerStats=[stats], language=stats["language"], jobId=stats["jobId"])
+        procs.append(proc)
+        by_pid[worker.pid] = proc
     detail["workers"] = procs
-    actor_template = shapes.node_actor_template()
-    actors = {}
-    for worker in node.workers:
-        if worker.actor is None:
-            continue
-        actor = model.actors[worker.actor]
-        actors[actor.actor_id] = shapes.fill(
-            actor_template, actorId=actor.actor_id, jobId=JOB_ID,
-            address={"nodeId": node.node_id, "ipAddress": node.ip,
-                     "port": 20_000 + worker.pid % 40_000, "workerId": worker.worker_id},
-            name=actor.name, className=actor.class_name, state=actor.state, pid=actor.pid,
-            timestamp=float(actor.start_ms), startTime=actor.start_ms, endTime=actor.end_ms,
-            actorClass=actor.class_name, mem=detail["mem"])
-    detail["actors"] = actors
+    detail["actors"] = {a.actor_id: _node_actor(model, node, a, by_pid, detail)
+                        for a in model.actors if a.node == node.index}
     body = shapes.clone(shapes.recording("node_gpu"))
     body["data"]["detail"] = detail
     return body
+
+
+def _node_actor(model: SimModel, node: SimNode, actor: SimActor,
+                procs: dict[int, dict[str, Any]], detail: dict[str, Any]) -> dict[str, Any]:
+    """An actor of the node, as DataOrganizer._get_actor_info builds it: a live one carries
+    its worker's core stats, process stats and GPUs; a dead one only its table entry."""
+    proc = procs.get(actor.pid) if actor.state == "ALIVE" else None
+    template = shapes.node_actor_template(merged=proc is not None)
+    worker_port = 20_000 + actor.pid % 40_000
+    values: dict[str, Any] = dict(
+        actorId=actor.actor_id, jobId=JOB_ID, name=actor.name, className=actor.class_name,
+        address={"nodeId": node.node_id, "ipAddress": node.ip, "port": worker_port,
+                 "workerId": actor.worker_id},
+        state=actor.state, pid=actor.pid, timestamp=float(actor.end_ms or actor.start_ms),
+        startTime=actor.start_ms, endTime=actor.end_ms, actorClass=actor.class_name,
+        exitDetail=actor.death_message or "-", mem=detail["mem"], processStats=None, gpus=[])
+    if proc is not None:
+        stats = proc["coreWorkerStats"][0]
+        values.update({k: v for k, v in stats.items() if k in template})
+        values["processStats"] = {k: v for k, v in proc.items()
+                                  if k in template["processStats"]}
+        values["gpus"] = [g for g in detail["gpus"]
+                          if any(p["pid"] == actor.pid for p in g["processesPids"] or [])]
+    return shapes.fill(template, **values)
 
 
 def cluster_status(model: SimModel) -> dict[str, Any]:

@@ -6,14 +6,18 @@ Starts a `ray.cluster_utils.Cluster` (a head, and a second node with 2 logical G
 runs a long task, finished tasks, a failing task, an alive and a killed actor and a
 finished job, then GETs every endpoint raytui (and its logs/jobs/errors views) reads and
 saves each answer under tests/sim/recordings/: row lists trimmed to a few rows (one of
-each key set kept), every key kept. `index.json` lists what was asked and the status.
-The cluster token is sent, never printed. Not a test module (pytest does not collect it).
+each kind kept), every key kept. `index.json` lists what was asked and the status.
+The cluster runs in token mode when a token exists (so the 401 and 403 answers are
+Ray's); the token is sent, never printed. It waits 20 s before asking, so that the
+dashboard has merged the per-worker stats (every 15 s). Not a test module
+(tests/sim/conftest.py keeps pytest from collecting it).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -88,18 +92,23 @@ def trim_node_entry(entry: Any) -> Any:
 
 
 def main() -> int:
+    from tui.core.connection import read_auth_token
+
+    if read_auth_token():  # token mode, as a Ray 2.60 cluster with a token runs (before Ray)
+        os.environ["RAY_AUTH_MODE"] = "token"
     import ray
     from ray.cluster_utils import Cluster
 
-    from tui.core.connection import auth_headers, enable_token_mode, free_port, read_auth_token
+    from tui.core.connection import auth_headers, enable_token_mode, free_port
 
-    cluster = Cluster(initialize_head=True, head_node_args={
-        "num_cpus": 2, "include_dashboard": True, "dashboard_host": "127.0.0.1",
-        "dashboard_port": free_port()})
-    try:
+    cluster = Cluster(initialize_head=False)
+    try:  # nodes are added inside the try, so a failed start is still shut down
+        cluster.add_node(num_cpus=2, include_dashboard=True, dashboard_host="127.0.0.1",
+                         dashboard_port=free_port())
         gpu_node = cluster.add_node(num_cpus=2, num_gpus=2, resources={"second": 1})
         cluster.wait_for_nodes()
         ray.init(address=cluster.address, log_to_driver=False)
+        assert cluster.head_node is not None
         url = "http://" + str(cluster.head_node.address_info["webui_url"]).removeprefix("http://")
         answers = record(ray, url, gpu_node.node_id, auth_headers, enable_token_mode,
                          read_auth_token)
@@ -147,9 +156,9 @@ def record(ray: Any, url: str, gpu_node_id: str, auth_headers: Any, enable_token
     ray.get([quick.remote(i) for i in range(5)])
     with contextlib.suppress(Exception):
         ray.get(boom.remote())
-    alive = Counter.options(name="counter").remote()
+    alive = Counter.options(name="counter").remote()  # type: ignore[attr-defined]
     ray.get(alive.add.remote())
-    doomed = Doomed.remote()
+    doomed = Doomed.remote()  # type: ignore[attr-defined]
     ray.get(doomed.ping.remote())
     ray.kill(doomed)
     running = long_running.remote(600)
@@ -237,12 +246,14 @@ def record(ray: Any, url: str, gpu_node_id: str, auth_headers: Any, enable_token
         ("job_one", f"/api/jobs/{submission_id}", {}),
         ("job_logs", f"/api/jobs/{submission_id}/logs", {}),
         ("no_token_nodes_summary", "/nodes", {"view": "summary"}),
+        ("wrong_token_nodes_summary", "/nodes", {"view": "summary"}),
     ]
     RECORDINGS.mkdir(parents=True, exist_ok=True)
     index: dict[str, Any] = {"ray_version": ray.__version__, "answers": {}}
     for name, path, params in asks:
-        asker = requests if name.startswith("no_token") else session
-        response = asker.get(url + path, params=params, timeout=30)
+        headers = {"Authorization": "Bearer not-the-token"} if name.startswith("wrong") else {}
+        asker = requests if name.startswith(("no_token", "wrong")) else session
+        response = asker.get(url + path, params=params, headers=headers, timeout=30)
         entry: dict[str, Any] = {"path": path, "params": params, "status": response.status_code,
                                  "content_type": response.headers.get("Content-Type", ""),
                                  "bytes": len(response.content)}

@@ -88,13 +88,16 @@ def encode(body: Any) -> bytes:
 
 
 @cache
-def process_template(title_prefix: str) -> dict[str, Any]:
-    """The recorded process entry of `/nodes/{id}` whose title starts with the prefix."""
+def process_template(kind: str) -> dict[str, Any]:
+    """A recorded process entry of `/nodes/{id}` `workers[]`: `worker` is a Ray worker the
+    dashboard has merged its core worker stats into; else the title, e.g. ray::DashboardAgent."""
     for name in ("node_gpu", "node_head"):
         for proc in recording(name)["data"]["detail"]["workers"]:
-            if any(part.startswith(title_prefix) for part in proc["cmdline"] if part):
+            if kind == "worker" and proc["coreWorkerStats"]:
                 return dict(proc)
-    raise LookupError(f"no recorded process titled {title_prefix}")
+            if any(part.startswith(kind) for part in proc["cmdline"] if part):
+                return dict(proc)
+    raise LookupError(f"no recorded process of kind {kind}")
 
 
 @cache
@@ -134,12 +137,14 @@ def detail_template(head: bool) -> dict[str, Any]:
 
 
 @cache
-def node_actor_template() -> dict[str, Any]:
+def node_actor_template(merged: bool) -> dict[str, Any]:
+    """An actor of `/nodes/{id}` `actors`: merged (alive, with its worker's core stats and
+    `processStats`, as DataOrganizer._get_actor_info builds it) or not (a dead actor)."""
     for name in ("node_gpu", "node_head"):
-        actors = recording(name)["data"]["detail"]["actors"]
-        for actor in actors.values():
-            return dict(actor)
-    raise LookupError("no actor in the recorded node details")
+        for actor in recording(name)["data"]["detail"]["actors"].values():
+            if (actor["processStats"] is not None) == merged:
+                return dict(actor)
+    raise LookupError(f"no recorded node actor with merged={merged}")
 
 
 @cache

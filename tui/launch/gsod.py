@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +51,11 @@ def default_params() -> GsodParams:
 
 
 def watch_params() -> GsodParams:
-    """What the app's g key launches: the workload's defaults (seconds, not minutes)."""
-    return default_params()
+    """What the app's g key (and its form) launches: a scale whose load lasts long enough
+    to watch the two actors load in parallel (`workloads.gsod.WATCHABLE_SCALE`)."""
+    from workloads.gsod import WATCHABLE_SCALE
+
+    return replace(default_params(), scale=WATCHABLE_SCALE)
 
 
 def check(params: GsodParams) -> None:
