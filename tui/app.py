@@ -34,6 +34,10 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 
 from tui.core.history import History
 from tui.core.model import Snapshot
+from tui.launch import fibonacci, gsod
+from tui.launch.background import RunningLaunch, WorkloadRun, WorkloadUpdate
+from tui.launch.job_run import JobSpec
+from tui.launch.jobs import JobClient
 from tui.panels.actors import ActorsPanel
 from tui.panels.cells import show
 from tui.panels.events import EventsPanel
@@ -50,15 +54,8 @@ from tui.panels.workload_tab import WorkloadTab
 from tui.poller import Poller, SnapshotSource
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
+from tui.screens.quit_running import QuitAnswer, QuitRunningScreen
 from tui.screens.workload_form import WorkloadForm
-from tui.workload_runs import (
-    Launcher,
-    WorkloadRun,
-    WorkloadSpec,
-    WorkloadUpdate,
-    fibonacci_spec,
-    gsod_spec,
-)
 
 # Every tab, in order. Adding a tab is one entry here: a panel built by `make` with the
 # id "<id>-panel" that satisfies `Panel` (optionally `SortablePanel`, `LabelledPanel`);
@@ -73,10 +70,6 @@ PANES: tuple[Pane, ...] = (
     Pane("events", "Events", "v", lambda: EventsPanel(id="events-panel")),
 )
 INTERVALS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
-FIB_SIZE = 100_000
-FIB_TASKS_PER_CPU = 8  # enough queued work to watch the workers fill up for a while
-GSOD_YEARS = (1980, 2020)
-GSOD_SCALE = 0.02  # the workload's own default: seconds, not minutes
 
 SourceOpener = Callable[[threading.Event], SnapshotSource | None]
 
@@ -129,7 +122,7 @@ class RaytuiApp(App[int]):
 
     def __init__(self, *, open_source: SourceOpener, address_label: str,
                  interval_s: float = 1.0,
-                 make_launcher: Callable[[], Launcher] | None = None,
+                 make_launcher: Callable[[], JobClient] | None = None,
                  cluster_cpus: Callable[[], int] = lambda: os.cpu_count() or 1) -> None:
         super().__init__()
         self.address_label = address_label
@@ -442,30 +435,42 @@ class RaytuiApp(App[int]):
         self.push_screen("lab")
 
     def action_launch_fibonacci(self) -> None:
-        self.launch(fibonacci_spec(FIB_SIZE, FIB_TASKS_PER_CPU * self._cpus()))
+        params = fibonacci.watch_params(self._cpus())
+        try:
+            fibonacci.check(params, self._cpus(), self._memory_bytes())
+        except ValueError as err:
+            self.notify(f"Fibonacci not launched: {err}", severity="warning")
+            return
+        self.launch(fibonacci.job(params))
 
     def action_launch_gsod(self) -> None:
-        self.launch(gsod_spec(*GSOD_YEARS, GSOD_SCALE))
+        self.launch(gsod.job(gsod.watch_params()))
 
     def _cpus(self) -> int:
         cpus = int(self.latest.cluster.cpus_total) if self.latest else 0
         return cpus or self._cluster_cpus()
 
+    def _memory_bytes(self) -> int | None:
+        """The cluster's memory, for the Fibonacci check (None: this machine's)."""
+        return (self.latest.cluster.memory_total_bytes or None) if self.latest else None
+
     def action_workload_form(self, kind: str) -> None:
-        def launch_if_chosen(spec: WorkloadSpec | None) -> None:
+        def launch_if_chosen(spec: JobSpec[Any] | None) -> None:
             if spec is not None:
                 self.launch(spec)
             self.redraw()
 
-        self.push_screen(WorkloadForm(kind, self._cpus()), callback=launch_if_chosen)
+        self.push_screen(WorkloadForm(kind, self._cpus(), self._memory_bytes()),
+                         callback=launch_if_chosen)
 
-    def launch(self, spec: WorkloadSpec) -> None:
+    def launch(self, spec: JobSpec[Any]) -> None:
         if self._make_launcher is None:
             self.notify("no cluster to launch on here", severity="warning")
             return
         if self.workload is not None and self.workload.running:
             self.notify(f"{self.workload.spec.title} is still running", severity="warning")
             return
+
         def post(update: WorkloadUpdate) -> None:
             self.post_message(WorkloadChanged(update))
 
@@ -488,6 +493,43 @@ class RaytuiApp(App[int]):
             severity: SeverityLevel = "information" if update.status == "SUCCEEDED" else "error"
             self.notify(f"{update.title}: {update.status.lower()} {update.message}".strip(),
                         severity=severity, timeout=5)
+
+    # --- quitting while a workload runs --------------------------------------
+
+    async def action_quit(self) -> None:
+        """q: when a workload launched from here still runs, ask what to do with its job."""
+        running = self.running_launches()
+        if not running:
+            self.exit()
+            return
+        if isinstance(self.screen, QuitRunningScreen):
+            return
+
+        def answered(answer: QuitAnswer | None) -> None:
+            if answer not in ("stop", "leave"):
+                self.redraw()
+                return
+            for launch in running:
+                if answer == "stop":
+                    launch.stop_job()
+                else:
+                    launch.leave_running()
+            self.exit()
+
+        self.push_screen(QuitRunningScreen([launch.describe() for launch in running]),
+                         callback=answered)
+
+    def running_launches(self) -> list[RunningLaunch]:
+        """The Workload tab's job and the Lab's sweep, while they run."""
+        from tui.screens.lab import LabScreen
+
+        launches: list[RunningLaunch] = []
+        if self.workload is not None and self.workload.running:
+            launches.append(self.workload)
+        lab = self.get_screen("lab") if self.is_screen_installed("lab") else None
+        if isinstance(lab, LabScreen) and lab.running:
+            launches.append(lab)
+        return launches
 
     # --- command palette -----------------------------------------------------
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 
 from tui.app import RaytuiApp
 from tui.core.history import History
-from tui.core.jobs import JobState
 from tui.core.model import (
     Actor,
     ClusterSummary,
@@ -28,6 +27,7 @@ from tui.core.model import (
     Worker,
     WorkerKey,
 )
+from tui.launch.jobs import JobState
 
 GiB = 1024**3
 HEAD = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
