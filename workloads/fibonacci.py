@@ -18,17 +18,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
 
 import ray
 
-Pattern = Literal["parallel", "serial"]
-PATTERNS: tuple[Pattern, ...] = ("parallel", "serial")
-DEFAULT_SIZE = 100_000
+# the inputs and results side (no Ray): shared with the monitor and the command line
+from workloads.fibonacci_results import (
+    DEFAULT_SIZE,
+    FibResult,
+    Pattern,
+    add_arguments,
+    tutorial_lines,
+    validate,
+    validate_args,
+)
 
 
 def fibonacci_sequence(sequence_size: int) -> list[int]:
@@ -59,29 +63,6 @@ def fibonacci_sequence_distributed(sequence_size: int) -> list[int]:
 
 def default_count() -> int:
     return os.cpu_count() or 1
-
-
-@dataclass(frozen=True)
-class FibResult:
-    size: int
-    count: int
-    pattern: str
-    return_sequence: bool
-    local_s: float | None
-    remote_s: float
-    speedup: float | None  # local_s / remote_s: above 1 means Ray was faster
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def validate(size: int, count: int, pattern: str) -> None:
-    if size < 0:
-        raise ValueError(f"--size must be 0 or more, got {size}")
-    if count < 1:
-        raise ValueError(f"--count must be 1 or more, got {count}")
-    if pattern not in PATTERNS:
-        raise ValueError(f"--pattern must be one of {', '.join(PATTERNS)}, got {pattern!r}")
 
 
 def time_local(size: int, count: int, return_sequence: bool = False) -> float:
@@ -120,7 +101,7 @@ def run_fib(
     warm: bool = False,
 ) -> FibResult:
     count = default_count() if count is None else count
-    validate(size, count, pattern)
+    validate(size, count, pattern, force=True)  # the memory check is the caller's: --force
     local_s = time_local(size, count, return_sequence) if with_local else None
     if warm:
         warm_up(count)
@@ -129,38 +110,9 @@ def run_fib(
     return FibResult(size, count, pattern, return_sequence, local_s, remote_s, speedup)
 
 
-def tutorial_lines(result: FibResult) -> list[str]:
-    lines = []
-    if result.local_s is not None:
-        lines.append(f"Sequence size: {result.size}, Local execution time: {result.local_s}")
-    lines.append(f"Sequence size: {result.size}, Remote execution time: {result.remote_s}")
-    if result.speedup is not None:
-        lines.append(
-            f"Speedup: {result.speedup:.2f}x over {result.count} sequences "
-            f"({result.pattern}{', returning the sequences' if result.return_sequence else ''})"
-        )
-    return lines
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help="sequence size (default %(default)s)")
-    parser.add_argument("--count", type=int, default=None, help="sequences to compute (default: CPU count)")
-    parser.add_argument("--pattern", choices=PATTERNS, default="parallel",
-                        help="parallel fan-out, or serial: ray.get inside the loop (the anti-pattern)")
-    parser.add_argument("--return-sequence", action="store_true",
-                        help="return the whole sequence instead of its size (shows IO cost)")
-    parser.add_argument("--no-local", dest="with_local", action="store_false",
-                        help="skip the local loop, time only the Ray run")
-    parser.add_argument("--warm", action="store_true", help="start the workers before timing")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-
-
 def report(result: FibResult, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(result.to_json()))
-    else:
-        print("\n".join(tutorial_lines(result)))
-    sys.stdout.flush()
+    print(json.dumps(result.to_json()) if as_json else "\n".join(tutorial_lines(result)),
+          flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        validate(args.size, args.count if args.count is not None else 1, args.pattern)
+        validate_args(args)
     except ValueError as err:
         parser.error(str(err))
     ray.init(log_to_driver=False)  # inside a Ray job this attaches to its cluster

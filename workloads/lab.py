@@ -44,6 +44,7 @@ from workloads.lab_results import (
     SweepEventReader,
     SweepPoint,
     SweepSummary,
+    add_arguments,
     crossover_message,
     crossover_size,
     format_bytes,
@@ -198,18 +199,6 @@ def run_sweep(kind: str, sizes: Sequence[int], count: int | None, repeats: int,
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return summarize(kind, count, repeats, points, local_nice=nice, load_average=load,
                      cores=os.cpu_count())
-
-
-def add_arguments(parser: argparse.ArgumentParser,
-                  json_help: str = "print JSON: one line per size, then the summary") -> None:
-    parser.add_argument("--sizes", type=str, default=None,
-                        help="comma-separated sequence sizes, e.g. 1000,10k,100k "
-                             "(default: a sweep of about a minute)")
-    parser.add_argument("--count", type=int, default=None,
-                        help="sequences per size (default: the cluster's CPUs)")
-    parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS,
-                        help="runs per size; the median is reported (default %(default)s)")
-    parser.add_argument("--json", action="store_true", help=json_help)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

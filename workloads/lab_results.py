@@ -6,6 +6,7 @@ without loading Ray; `workloads.lab` does the measuring and re-exports all of th
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -308,3 +309,15 @@ def job_arguments(kind: str, sizes: Sequence[int], count: int | None, repeats: i
     """The command line of `python -m workloads.lab` for one sweep, JSON output."""
     args = [kind, "--sizes", ",".join(map(str, sizes)), "--repeats", str(repeats), "--json"]
     return args + (["--count", str(count)] if count is not None else [])
+
+
+def add_arguments(parser: argparse.ArgumentParser,
+                  json_help: str = "print JSON: one line per size, then the summary") -> None:
+    parser.add_argument("--sizes", type=str, default=None,
+                        help="comma-separated sequence sizes, e.g. 1000,10k,100k "
+                             "(default: a sweep of about a minute)")
+    parser.add_argument("--count", type=int, default=None,
+                        help="sequences per size (default: the cluster's CPUs)")
+    parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS,
+                        help="runs per size; the median is reported (default %(default)s)")
+    parser.add_argument("--json", action="store_true", help=json_help)

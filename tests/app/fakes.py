@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from tui.app import RaytuiApp
-from tui.core.jobs import JobState
+from tui.core.history import History
 from tui.core.model import (
     Actor,
     ClusterSummary,
@@ -27,6 +27,7 @@ from tui.core.model import (
     Worker,
     WorkerKey,
 )
+from tui.launch.jobs import JobState
 
 GiB = 1024**3
 HEAD = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -94,6 +95,7 @@ class FakeSource:
         self.polls = 0
         self.closed = False
         self.lock = threading.Lock()
+        self.history = History()  # filled at each poll, as the collector does
 
     def push(self, snapshot: Snapshot) -> None:
         with self.lock:
@@ -103,7 +105,9 @@ class FakeSource:
         with self.lock:
             index = min(self.polls, len(self._snapshots) - 1)
             self.polls += 1
-            return self._snapshots[index]
+            snapshot = self._snapshots[index]
+        self.history.add(snapshot)
+        return snapshot
 
     def close(self) -> None:
         self.closed = True
@@ -146,3 +150,38 @@ def with_cpu(snapshot: Snapshot, pid: int, cpu: float) -> Snapshot:
     workers = tuple(replace(w, cpu_percent=cpu) if w.pid == pid else w
                     for w in snapshot.workers)
     return replace(snapshot, workers=workers)
+
+
+def node_id_of(index: int) -> str:
+    return f"{index:04d}" + "ab" * 14  # 32 hex-like characters, sorted by index
+
+
+def cluster_snapshot(nodes: int, per_node: int, tick: int = 0, *,
+                     gpus_per_node: int = 0) -> Snapshot:
+    """`nodes` x `per_node` workers whose CPU figures move every tick, as a live one's do.
+
+    Worker i on node n has pid 10_000 + n * per_node + i; every third is idle. The head
+    (node 0) is sampled with psutil, the others' figures come from the dashboard, 3 s old.
+    """
+    base = make_snapshot(time=T0 + tick, flags=())
+    node_rows = tuple(
+        Node(node_id_of(n), f"10.0.{n // 256}.{n % 256}", f"host{n}", n == 0, "ALIVE",
+             16.0, 8.0, float((n * 5 + tick * 3) % 100), 20 * GiB, 64 * GiB,
+             gpus_total=float(gpus_per_node))
+        for n in range(nodes))
+    workers = []
+    for n in range(nodes):
+        for i in range(per_node):
+            index = n * per_node + i
+            remote = n > 0
+            workers.append(Worker(
+                10_000 + index, node_id_of(n), f"w{index}", "WORKER",
+                "ray::IDLE" if i % 3 == 0 else "ray::crunch",
+                float((index * 7 + tick * 13) % 100), (100 + index % 50) * 1024**2,
+                "dashboard" if remote else "psutil",
+                None if i % 3 == 0 else TaskRef(f"t{index}", "crunch"),
+                figures_age_s=3.0 if remote else 0.0,
+                gpus_allocated=1.0 if gpus_per_node and i == 1 else 0.0))
+    return replace(base, nodes=node_rows, workers=tuple(workers),
+                   cluster=replace(base.cluster, nodes_alive=nodes, nodes_total=nodes),
+                   workers_list=ListInfo(len(workers), len(workers)))

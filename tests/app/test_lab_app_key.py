@@ -35,3 +35,48 @@ async def test_L_opens_the_lab_and_esc_keeps_the_sweep_for_the_monitor() -> None
             if not lab.running:
                 break
         assert launcher.stopped == ["raysubmit_lab_test"]
+
+
+async def lab_sweep_running(pilot, launcher: ScriptedLauncher) -> LabScreen:  # type: ignore[no-untyped-def]
+    await pilot.press("L")
+    lab = pilot.app.screen
+    assert isinstance(lab, LabScreen)
+    await pilot.press("c")
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if lab.job_id:
+            break
+    assert lab.running and lab.job_id == "raysubmit_lab_test"
+    return lab
+
+
+async def test_q_over_a_running_sweep_asks_and_leave_keeps_the_job() -> None:
+    from tui.screens.quit_running import QuitRunningScreen
+
+    launcher = ScriptedLauncher("", hold=True)
+    app = make_app(launcher=launcher)  # type: ignore[arg-type]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await lab_sweep_running(pilot, launcher)
+        await pilot.press("q")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, QuitRunningScreen)
+        assert "the lab's compute sweep (job raysubmit_lab_test)" in str(
+            app.screen.query_one("#quit-running").render())
+        await pilot.press("l")
+        await pilot.pause(0.1)
+        assert app.return_code == 0
+    assert launcher.stopped == []  # left running: the Lab's exit did not stop it
+
+
+async def test_q_over_a_running_sweep_stop_stops_it_once() -> None:
+    launcher = ScriptedLauncher("", hold=True)
+    app = make_app(launcher=launcher)  # type: ignore[arg-type]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await lab_sweep_running(pilot, launcher)
+        await pilot.press("escape")  # back to the monitor: the question still covers it
+        await pilot.press("q")
+        await pilot.pause(0.1)
+        await pilot.press("s")
+        await pilot.pause(0.1)
+        assert app.return_code == 0
+    assert launcher.stopped == ["raysubmit_lab_test"]

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from textual.app import App
 from textual.widgets import DataTable, Static
 
-from tui.core.jobs import JobState
+from tui.launch.jobs import JobState
 from tui.panels.lab_plot import LabPlot
 from tui.screens.lab import LabScreen
 from workloads.lab import SweepPoint, point_event, summarize

@@ -1,99 +1,67 @@
-"""GSOD loader: the tutorial's (a namedtuple of 28 strings per row) vs ours (per-station
-TEMP columns), one Ray actor each, on a full-size synthetic year (scale 1, ~4 M rows).
+"""GSOD: the pair's load against the decompression floor, side by side in one run.
 
-Targets: ours loads at least 5x faster and peaks at least 10x less actor memory, with
-identical counts. "Faster" is judged on the actor's CPU seconds for load_data, printed
-beside wall seconds: on a shared machine other people's load swings wall time between
-the two runs, CPU time much less. Also printed: the time to merely decompress the archive, the floor.
-The archive is generated once into $RAYTUI_BENCH_CACHE (default /tmp/raytui-bench-gsod).
+The floor is `tarfile` over a gzip decoder doing nothing but read every member of the
+larger archive (in this process, before and after the load): over ISA-L (`isal`, what
+the loader uses) and over zlib. The load is the real path: `compare_years` with two
+GSODActors loading at once on a 2-CPU local cluster; its `load_s` runs from the load
+calls to both loads done (actor start-up is printed apart). Also printed: each actor's
+CPU seconds for its load beside the floor's (wall time on a shared machine swings with
+other people's load, CPU time much less) and each actor's peak RSS.
+
+Targets: load_s <= 2x the isal floor (wall), peak RSS <= 150 MB per actor.
+
+Archives: real ones when RAYTUI_BENCH_GSOD_DATA names a directory holding 2019.tar.gz
+and 2020.tar.gz (`raytui gsod fetch 2019 --out DIR`, likewise 2020); otherwise a
+synthetic pair of the same shape (scale 1: ~12,300 stations and ~4 M rows a year),
+generated once (~2 min a year) into $RAYTUI_BENCH_CACHE/synthetic-scale1-seed0/
+(RAYTUI_BENCH_CACHE defaults to /tmp/raytui-bench-gsod; RAYTUI_BENCH_GSOD_SCALE and
+RAYTUI_BENCH_GSOD_SEED change the scale and seed, each its own cached directory).
 """
 
 from __future__ import annotations
 
-import csv
 import os
-import resource
 import tarfile
 import time
-from collections import namedtuple
 from pathlib import Path
-from typing import Any
-
-import ray
 
 from tui.core.connection import ClusterAddress, RayConnection
-from workloads.gsod.actor import GSODActor
+from workloads.gsod.archive import open_gzip
+from workloads.gsod.compare import CompareResult, compare_years, synthetic_dir
 from workloads.gsod.synth import write_archive
 
-YEAR = 2020
+YEARS = (2019, 2020)
 SCALE = float(os.environ.get("RAYTUI_BENCH_GSOD_SCALE", "1"))
+SEED = int(os.environ.get("RAYTUI_BENCH_GSOD_SEED", "0"))
 CACHE = Path(os.environ.get("RAYTUI_BENCH_CACHE", "/tmp/raytui-bench-gsod"))
+REAL = os.environ.get("RAYTUI_BENCH_GSOD_DATA")
+MAX_RATIO, MAX_RSS_MB = 2.0, 150.0
 
 
-@ray.remote
-class TutorialGSODActor:
-    """The seed's GSODActor, as written in the tutorial (file path passed in)."""
-
-    def __init__(self, year: str, high_temp: float) -> None:
-        self.high_temp = float(high_temp)
-        self.rows: list[Any] = []
-        self.stations: set[str] | None = None
-        self.year = year
-
-    def get_row_count(self) -> int:
-        return len(self.rows)
-
-    def get_stations(self) -> set[str] | None:
-        return self.stations
-
-    def get_high_temp_count(self, stations: set[str]) -> int:
-        filtered_rows = [r for r in self.rows if float(r.TEMP) >= self.high_temp
-                         and r.STATION in stations]
-        return len(filtered_rows)
-
-    def load_data(self, file_name: str) -> None:
-        row = namedtuple("Row", ("STATION", "DATE", "LATITUDE", "LONGITUDE", "ELEVATION", "NAME",  # type: ignore[misc]
-                                 "TEMP", "TEMP_ATTRIBUTES", "DEWP", "DEWP_ATTRIBUTES", "SLP",
-                                 "SLP_ATTRIBUTES", "STP", "STP_ATTRIBUTES", "VISIB",
-                                 "VISIB_ATTRIBUTES", "WDSP", "WDSP_ATTRIBUTES", "MXSPD", "GUST",
-                                 "MAX", "MAX_ATTRIBUTES", "MIN", "MIN_ATTRIBUTES", "PRCP",
-                                 "PRCP_ATTRIBUTES", "SNDP", "FRSHTT"))
-        tar = tarfile.open(file_name, "r:gz")  # noqa: SIM115 - the seed's code, verbatim
-        for member in tar.getmembers():
-            member_handle = tar.extractfile(member)
-            byte_data = member_handle.read()  # type: ignore[union-attr]
-            decoded_string = byte_data.decode()
-            lines = decoded_string.splitlines()
-            reader = csv.reader(lines, delimiter=",")
-            _ = next(reader)
-            file_rows = [row(*line) for line in reader]
-            self.rows += file_rows
-        self.stations = {r.STATION for r in self.rows}
-
-    def get_memory(self) -> dict[str, float]:
-        import psutil
-
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return {"rss_mb": psutil.Process().memory_info().rss / 1e6,
-                "peak_rss_mb": usage.ru_maxrss / 1e3, "cpu_s": usage.ru_utime + usage.ru_stime}
+def archives() -> dict[int, Path]:
+    if REAL:
+        paths = {year: Path(REAL) / f"{year}.tar.gz" for year in YEARS}
+        print(f"archives: real, {', '.join(str(p) for p in paths.values())}")
+        return paths
+    directory = synthetic_dir(SCALE, SEED, CACHE)
+    paths = {}
+    for year in YEARS:
+        path = directory / f"{year}.tar.gz"
+        if not path.exists():
+            print(f"archive: generating {path} (scale {SCALE:g}, seed {SEED}) ...", flush=True)
+            made = write_archive(year, directory, SCALE, SEED)
+            print(f"archive: {made.stations:,} stations, {made.rows:,} rows, "
+                  f"generated in {made.seconds:.0f} s", flush=True)
+        paths[year] = path
+    print(f"archives: synthetic scale {SCALE:g} seed {SEED}, cached in {directory}")
+    return paths
 
 
-def archive() -> Path:
-    path = CACHE / f"scale{SCALE:g}" / f"{YEAR}.tar.gz"
-    if path.exists():
-        print(f"archive: {path} (cached, {path.stat().st_size / 1e6:.0f} MB)")
-        return path
-    print(f"archive: generating {path} at scale {SCALE:g} ...", flush=True)
-    summary = write_archive(YEAR, path.parent, SCALE, 0)
-    print(f"archive: {summary.stations:,} stations, {summary.rows:,} rows, "
-          f"{path.stat().st_size / 1e6:.0f} MB, generated in {summary.seconds:.0f} s", flush=True)
-    return path
-
-
-def decompress_only(path: Path) -> tuple[float, float]:
-    """Wall and CPU seconds to inflate the archive and walk its members, nothing else."""
+def floor(path: Path, decoder: str) -> tuple[float, float]:
+    """Wall and CPU seconds for tarfile over `decoder` to read every member."""
     started, cpu_started = time.perf_counter(), time.process_time()
-    with tarfile.open(path, "r|gz") as tar:
+    with open(path, "rb") as raw, open_gzip(raw, decoder) as inflated, \
+            tarfile.open(fileobj=inflated, mode="r|") as tar:
         for member in tar:
             handle = tar.extractfile(member)
             if handle is not None:
@@ -101,54 +69,43 @@ def decompress_only(path: Path) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu_started
 
 
-def measure(actor_class: Any, path: Path) -> dict[str, Any]:
-    actor = actor_class.remote(YEAR, 100)
-    try:
-        before = ray.get(actor.get_memory.remote())  # the actor process is up
-        started = time.perf_counter()
-        ray.get(actor.load_data.remote(str(path)))
-        load_s = time.perf_counter() - started
-        load_cpu_s = ray.get(actor.get_memory.remote())["cpu_s"] - before["cpu_s"]
-        stations = ray.get(actor.get_stations.remote())
-        started = time.perf_counter()
-        hot = ray.get(actor.get_high_temp_count.remote(stations))
-        count_s = time.perf_counter() - started
-        rows = ray.get(actor.get_row_count.remote())
-        after = ray.get(actor.get_memory.remote())
-    finally:
-        ray.kill(actor)
-    return {"load_s": load_s, "load_cpu_s": load_cpu_s, "count_s": count_s, "rows": rows, "stations": len(stations),
-            "station_set": stations, "hot": hot, "start_rss_mb": before["rss_mb"],
-            "peak_rss_mb": after["peak_rss_mb"]}
-
-
 def main() -> int:
-    path = archive()
-    floor_s, floor_cpu_s = decompress_only(path)
+    paths = archives()
+    larger = max(paths.values(), key=lambda p: p.stat().st_size)
+    isal_before = floor(larger, "isal")
+    zlib_floor = floor(larger, "zlib")
     with RayConnection(ClusterAddress("local"), num_cpus=2).connect():
-        ours = measure(GSODActor, path)
-        print(f"ours: load {ours['load_s']:.1f} s, peak RSS {ours['peak_rss_mb']:.0f} MB",
-              flush=True)
-        tutorial = measure(TutorialGSODActor, path)
-    same = all(ours[k] == tutorial[k] for k in ("rows", "station_set", "hot"))
-    speedup = tutorial["load_cpu_s"] / ours["load_cpu_s"]
-    wall_speedup = tutorial["load_s"] / ours["load_s"]
-    memory = tutorial["peak_rss_mb"] / ours["peak_rss_mb"]
-    print(f"{'':28}{'tutorial':>12}{'ours':>12}{'ratio':>9}")
-    print(f"{'decompress only (floor), s':28}{floor_s:>24.1f}   (CPU {floor_cpu_s:.1f} s)")
-    print(f"{'load_data, wall s':28}{tutorial['load_s']:>12.1f}{ours['load_s']:>12.1f}"
-          f"{wall_speedup:>8.1f}x")
-    print(f"{'load_data, actor CPU s':28}{tutorial['load_cpu_s']:>12.1f}"
-          f"{ours['load_cpu_s']:>12.1f}{speedup:>8.1f}x")
-    print(f"{'high temp count, s':28}{tutorial['count_s']:>12.2f}{ours['count_s']:>12.2f}")
-    print(f"{'actor RSS at start, MB':28}{tutorial['start_rss_mb']:>12.0f}{ours['start_rss_mb']:>12.0f}")
-    print(f"{'actor peak RSS, MB':28}{tutorial['peak_rss_mb']:>12.0f}{ours['peak_rss_mb']:>12.0f}{memory:>8.1f}x")
-    print(f"{'rows':28}{tutorial['rows']:>12,}{ours['rows']:>12,}")
-    print(f"{'stations':28}{tutorial['stations']:>12,}{ours['stations']:>12,}")
-    print(f"{'TEMP >= 100 rows':28}{tutorial['hot']:>12,}{ours['hot']:>12,}")
-    print(f"counts identical: {same}; targets: load >= 5x in CPU s ({speedup:.1f}x), "
-          f"peak memory >= 10x less ({memory:.1f}x)")
-    return 0 if same and speedup >= 5 and memory >= 10 else 1
+        result: CompareResult = compare_years(*YEARS, 100.0, archives=paths,
+                                              show_progress=False)
+    isal_after = floor(larger, "isal")
+    isal_wall = (isal_before[0] + isal_after[0]) / 2
+    isal_cpu = min(isal_before[1], isal_after[1])
+    ratio = result.load_s / isal_wall
+    sizes = {year: p.stat().st_size / 1e6 for year, p in paths.items()}
+    print(f"larger archive: {larger.name}, {sizes[int(larger.name[:4])]:.0f} MB "
+          f"({', '.join(f'{y}: {s:.0f} MB' for y, s in sizes.items())})")
+    print(f"{'':44}{'wall s':>9}{'CPU s':>9}")
+    print(f"{'floor: tarfile over isal, before the load':44}{isal_before[0]:>9.2f}"
+          f"{isal_before[1]:>9.2f}")
+    print(f"{'floor: tarfile over isal, after the load':44}{isal_after[0]:>9.2f}"
+          f"{isal_after[1]:>9.2f}")
+    print(f"{'floor: tarfile over zlib':44}{zlib_floor[0]:>9.2f}{zlib_floor[1]:>9.2f}")
+    print(f"{'load_s, the pair (two actors at once)':44}{result.load_s:>9.2f}")
+    for year in map(str, YEARS):
+        print(f"{f'  actor {year} load ({result.archive_via[year]})':44}{'':>9}"
+              f"{result.actor_load_cpu_s[year]:>9.2f}")
+    print(f"{'actors start-up (not in load_s)':44}{result.actors_start_s:>9.2f}")
+    larger_year = larger.name[:4]
+    cpu_ratio = result.actor_load_cpu_s[larger_year] / isal_cpu
+    print(f"load_s / isal floor (wall, mean of before and after): {ratio:.2f}x "
+          f"(target <= {MAX_RATIO:g}x); larger archive's actor CPU / floor CPU: "
+          f"{cpu_ratio:.2f}x; zlib floor / isal floor: {zlib_floor[0] / isal_wall:.2f}x")
+    rss = result.actor_peak_rss_mb
+    print("peak actor RSS: " + ", ".join(f"{y}: {mb:.0f} MB" for y, mb in rss.items())
+          + f" (target <= {MAX_RSS_MB:g} MB)")
+    print(f"counts: rows {result.rows}, stations {result.stations}, in common "
+          f"{result.stations_in_common}, TEMP >= 100 there {result.high_temp_counts}")
+    return 0 if ratio <= MAX_RATIO and max(rss.values()) <= MAX_RSS_MB else 1
 
 
 if __name__ == "__main__":

@@ -80,6 +80,13 @@ def test_raytui_draws_launches_fibonacci_and_quits_cleanly(tmp_path: Path) -> No
             raise AssertionError(f"{err}\nWorkload tab:\n"
                                  f"{tmux('capture-pane', '-p', '-t', session)}") from None
         tmux("send-keys", "-t", session, "q")
+        # while the job f launched still runs, q asks first: s stops the job and quits
+        deadline = time.monotonic() + 10
+        while not rc_file.exists() and time.monotonic() < deadline:
+            if "Still running in the cluster" in tmux("capture-pane", "-p", "-t", session):
+                tmux("send-keys", "-t", session, "s")
+                break
+            time.sleep(0.2)
         deadline = time.monotonic() + 60
         while not rc_file.exists() and time.monotonic() < deadline:
             time.sleep(0.2)

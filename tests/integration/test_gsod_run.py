@@ -74,6 +74,8 @@ def test_compare_years_on_real_archives_equals_the_reference(
     assert result.next_year_rows == {"2019": 2, "2020": 0}
     assert result.skipped_rows == {"2019": 0, "2020": 0}
     assert result.high_temp_counts["2019"] > 0
+    # The actors run on the driver's node and see its files: they read them there.
+    assert result.archive_via == {"2019": "file", "2020": "file"}
 
 
 def test_run_gsod_json_on_a_synthetic_pair(ray_cluster: RayConnection,
@@ -177,3 +179,40 @@ def test_actors_that_cannot_start_end_the_wait_instead_of_hanging(
         import ray
 
         ray.kill(actor)
+
+
+def test_progress_reports_stations_rows_and_bytes_during_the_load(
+        ray_cluster: RayConnection, tmp_path: Path) -> None:
+    import time
+
+    import ray
+
+    from workloads.gsod.actor import GSODActor
+
+    archive = write_archive(2020, tmp_path, scale=0.1, seed=3).path  # ~1,200 stations
+    size = archive.stat().st_size
+    actor = GSODActor.remote(2020, 100)  # type: ignore[attr-defined]
+    try:
+        ray.get(actor.get_progress.remote())  # started
+        load = actor.load_data.remote(str(archive), size)
+        states = []
+        while not ray.wait([load], timeout=0)[0]:
+            states.append(ray.get(actor.get_progress.remote()))
+            time.sleep(0.005)
+        summary = ray.get(load)
+        final = ray.get(actor.get_progress.remote())
+    finally:
+        ray.kill(actor)
+    during = [s for s in states if not s["done"] and 0 < s["bytes_read"] < size
+              and s["stations"] > 0 and s["rows"] > 0]
+    assert during, states[-3:]
+    distinct = {(s["bytes_read"], s["stations"], s["rows"]) for s in during}
+    assert len(distinct) >= 2  # it moved while we watched
+    for key in ("bytes_read", "members", "stations", "rows"):
+        values = [s[key] for s in states]
+        assert values == sorted(values), key
+    assert all(s["rows"] < summary["rows"] for s in during)
+    assert final == {**final, "done": True, "bytes_read": size, "bytes_total": size,
+                     "stations": summary["stations"], "rows": summary["rows"],
+                     "members": summary["members"], "error": None}
+    assert summary["peak_rss_mb"] > 0 and summary["load_cpu_s"] > 0

@@ -37,6 +37,8 @@ def test_actors_on_another_node_get_the_archive_through_the_object_store(
     # The head has no CPUs: both actors ran on the other node, away from the driver.
     assert set(data["actor_nodes"]) == {"1980", "2020"}
     assert outcome["head_node_id"] not in data["actor_nodes"].values()
+    # Not the driver's node, so not the driver's file: the bytes came by the object store.
+    assert data["archive_via"] == {"1980": "object store", "2020": "object store"}
     # Nothing of that cluster is left (other people's clusters may come and go meanwhile).
     deadline = time.monotonic() + 15
     while leftovers(outcome["session_dir"]) and time.monotonic() < deadline:

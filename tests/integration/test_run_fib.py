@@ -1,11 +1,15 @@
 """`raytui run fib` against a real cluster, and its bad-input paths."""
 
 import json
+import os
+import signal
+import subprocess
 import time
 
+import psutil
 import pytest
 
-from tests.conftest import run_raytui
+from tests.conftest import RAYTUI, REPO, run_raytui
 from tests.helpers import ray_daemon_pids
 from tui.core.connection import RayConnection, free_port
 
@@ -94,3 +98,45 @@ def test_a_zero_cpu_embedded_cluster_is_a_usage_error(command: tuple[str, ...]) 
     result = run_raytui(*command, "--num-cpus", "0", timeout=30)
     assert result.returncode == 2
     assert result.stderr.strip() == "raytui: --num-cpus must be 1 or more, got 0"
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_at_once() -> None:
+    before = ray_daemon_pids()
+    start = time.monotonic()
+    result = run_raytui("run", "fib", "--size", "10000000000", "--count", "2", timeout=30)
+    assert time.monotonic() - start < 10
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "--size 10000000000" in result.stderr and "--force" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert ray_daemon_pids() - before == set()  # refused before any cluster started
+
+
+def test_a_killed_worker_leaves_stdout_holding_only_the_json(ray_cluster: RayConnection) -> None:
+    """Ray's driver prints "(raylet) A worker died or was killed ..." to stdout; with
+    --json a script reads stdout, so that line must go to stderr."""
+    proc = subprocess.Popen(
+        [RAYTUI, "run", "fib", "--size", "150000", "--count", "6", "--no-local", "--json",
+         "--address", ray_cluster.gcs_address or ""],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        env={k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"})
+    killed = None
+    try:
+        deadline = time.monotonic() + 60
+        while killed is None and time.monotonic() < deadline and proc.poll() is None:
+            for worker in psutil.process_iter(["cmdline"]):
+                if "ray::fibonacci_distributed" in " ".join(worker.info["cmdline"] or []):
+                    worker.send_signal(signal.SIGKILL)
+                    killed = worker.pid
+                    break
+            time.sleep(0.02)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert killed is not None, "no worker ran the task"
+    assert proc.returncode == 0, err
+    assert "worker died" in err.lower() or "killed" in err.lower(), err  # it was said, on stderr
+    data = json.loads(out)  # the whole of stdout, as `jq` reads it
+    assert (data["size"], data["count"]) == (150000, 6)

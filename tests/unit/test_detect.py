@@ -31,7 +31,7 @@ def snap(t: float, node_cpu: float, workers: Sequence[tuple[int, float]] = (),
                                cpus_used=cpus_used, cpu_percent=node_cpu),
         nodes=(Node(NODE, cpus_total=cpus_total, cpus_used=cpus_used, cpu_percent=node_cpu),),
         workers=tuple(
-            Worker(pid=pid, node_id=NODE, cpu_percent=cpu,
+            Worker(pid=pid, node_id=NODE, cpu_percent=cpu, cpu_source="psutil",
                    running_task=TaskRef(tasks[pid], "f") if tasks and pid in tasks else None)
             for pid, cpu in workers),
         tasks=TaskSummary(by_state=by_state),
@@ -122,8 +122,9 @@ def test_drivers_never_count_as_busy_workers() -> None:
         Snapshot(time=t, status=Status(connected=True),
                  cluster=ClusterSummary(cpus_total=4.0, cpus_used=0.0),
                  nodes=(Node(NODE, cpus_total=4.0, cpu_percent=27.0),),
-                 workers=(Worker(pid=9, node_id=NODE, worker_type="DRIVER", cpu_percent=99.0),
-                          Worker(pid=101, node_id=NODE, cpu_percent=1.0)),
+                 workers=(Worker(pid=9, node_id=NODE, worker_type="DRIVER", cpu_percent=99.0,
+                                 cpu_source="psutil"),
+                          Worker(pid=101, node_id=NODE, cpu_percent=1.0, cpu_source="psutil")),
                  tasks=TaskSummary(by_state={"FINISHED": t}))
         for t in range(10)
     ]
@@ -175,3 +176,96 @@ def test_disconnected_polls_raise_nothing() -> None:
     history = history_of([Snapshot(time=t, status=Status(connected=False, errors=("down",)))
                           for t in range(10)])
     assert kinds(history) == []
+
+
+# --- dead nodes and unknown figures (issue 15): no flag from data that cannot be trusted
+
+
+OTHER = "node-b"
+
+
+def two_nodes(t: float, *, b_state: str = "ALIVE", b_cpu: float = 99.0,
+              b_known: bool = True, b_workers: Sequence[Worker] = (),
+              a_workers: Sequence[Worker] = (), finished: int = 0,
+              pending: int = 0, a_cpus_used: float = 0.0, b_cpus_used: float = 0.0) -> Snapshot:
+    """Node A idle and alive; node B as told (its last figures frozen when DEAD)."""
+    nodes = (Node(NODE, cpus_total=4.0, cpus_used=a_cpus_used, cpu_percent=3.0),
+             Node(OTHER, state=b_state, cpus_total=4.0, cpus_used=b_cpus_used,
+                  cpu_percent=b_cpu, figures_known=b_known))
+    alive_b = b_state == "ALIVE"
+    return Snapshot(
+        time=t, status=Status(connected=True),
+        cluster=ClusterSummary(nodes_alive=1 + alive_b, nodes_total=2,
+                               cpus_total=4.0 + 4.0 * alive_b,
+                               cpus_used=a_cpus_used + b_cpus_used * alive_b),
+        nodes=nodes, workers=(*a_workers, *b_workers),
+        tasks=TaskSummary(by_state={"FINISHED": finished, "PENDING_NODE_ASSIGNMENT": pending}))
+
+
+def test_dead_node_is_never_saturated() -> None:
+    # Ray keeps a DEAD node's last figures: 99 % CPU forever (today's detector fired on it)
+    history = history_of([two_nodes(t, b_state="DEAD") for t in range(10)])
+    assert "saturated" not in kinds(history)
+    alive = history_of([two_nodes(t) for t in range(10)])  # the same figures, node alive
+    assert [f.nodes for f in detect(alive) if f.kind == "saturated"] == [(OTHER,)]
+
+
+def test_dead_nodes_workers_are_not_uneven() -> None:
+    # the dead node's worker keeps its last 99 % while tasks finish on the live node
+    frozen = [Worker(pid=201, node_id=OTHER, cpu_percent=99.0, cpu_source="dashboard")]
+    live = [Worker(pid=p, node_id=NODE, cpu_percent=1.0, cpu_source="psutil")
+            for p in (101, 102)]
+    history = history_of([two_nodes(t, b_state="DEAD", b_workers=frozen, a_workers=live,
+                                    finished=t) for t in range(10)])
+    assert "uneven" not in kinds(history)
+    alive = history_of([two_nodes(t, b_workers=frozen, a_workers=live, finished=t)
+                        for t in range(10)])
+    assert "uneven" in kinds(alive)  # the same data from a live node is uneven
+
+
+def test_dead_node_is_not_idle_while_tasks_wait() -> None:
+    history = history_of([two_nodes(t, b_state="DEAD", b_cpu=0.0, pending=3)
+                          for t in range(5)])
+    flags = [f for f in detect(history) if f.kind == "idle_while_pending"]
+    assert [f.nodes for f in flags] == [(NODE,)]  # the live idle node only
+
+
+def test_node_not_reported_yet_is_not_idle() -> None:
+    # a node that just joined: no measured figure yet, which is unknown, not 0 % CPU
+    history = history_of([two_nodes(t, b_cpu=0.0, b_known=False, pending=3)
+                          for t in range(5)])
+    flags = [f for f in detect(history) if f.kind == "idle_while_pending"]
+    assert [f.nodes for f in flags] == [(NODE,)]
+
+
+def test_workers_not_reported_yet_make_no_gap() -> None:
+    # node B holds 2 logical CPUs; its workers' CPU is not reported yet (dashboard lag)
+    unknown = [Worker(pid=p, node_id=OTHER, cpu_source="none") for p in (201, 202)]
+    history = history_of([two_nodes(t, b_cpu=50.0, b_workers=unknown, b_cpus_used=2.0)
+                          for t in range(12)])
+    assert "logical_physical_gap" not in kinds(history)
+    reported = [Worker(pid=p, node_id=OTHER, cpu_source="dashboard") for p in (201, 202)]
+    history = history_of([two_nodes(t, b_cpu=50.0, b_workers=reported, b_cpus_used=2.0)
+                          for t in range(12)])
+    gaps = [f for f in detect(history) if f.kind == "logical_physical_gap"]
+    assert [f.nodes for f in gaps] == [(OTHER,)]  # measured 0 cores against 2 held
+
+
+def test_gap_waits_until_the_whole_window_is_reported() -> None:
+    unknown = [Worker(pid=p, node_id=OTHER, cpu_source="none") for p in (201, 202)]
+    reported = [Worker(pid=p, node_id=OTHER, cpu_source="dashboard") for p in (201, 202)]
+    snapshots = [two_nodes(t, b_cpu=50.0, b_cpus_used=2.0,
+                           b_workers=unknown if t < 8 else reported) for t in range(20)]
+    assert "logical_physical_gap" not in kinds(history_of(snapshots[:15]))
+    assert "logical_physical_gap" in kinds(history_of(snapshots))
+
+
+def test_unknown_worker_figures_are_not_uneven() -> None:
+    # one local worker measured busy, the others not reported yet: the work may be there
+    workers = [Worker(pid=101, node_id=NODE, cpu_percent=99.0, cpu_source="psutil",
+                      running_task=TaskRef("t", "f")),
+               Worker(pid=201, node_id=OTHER, cpu_source="none"),
+               Worker(pid=202, node_id=OTHER, cpu_source="none")]
+    history = history_of([two_nodes(t, b_cpu=50.0, b_workers=workers[1:],
+                                    a_workers=workers[:1], finished=t) for t in range(10)])
+    assert "uneven" not in kinds(history)

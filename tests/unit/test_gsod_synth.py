@@ -160,7 +160,7 @@ def test_loader_matches_the_reference(small_archive: Path) -> None:
         assert (columns.rows, columns.high_temp_count(100), columns.stations) == (rows, hot, stations)
         assert columns.skipped_rows == 0
     some = set(sorted(stations)[::2])
-    expected_some = sum(1 for s in some for t in columns.temps.get(s, []) if t >= 100)
+    expected_some = sum(1 for s in some for t in columns.temps(s) if t >= 100)
     assert columns.high_temp_count(100, some) == expected_some
 
 
@@ -212,3 +212,21 @@ def test_the_synth_command_writes_archives_and_rejects_bad_input(tmp_path: Path)
         bad = run_raytui("gsod", "synth", *args, "--out", str(tmp_path / "bad"))
         assert bad.returncode == 2
         assert bad.stderr.count("\n") == 1 and message in bad.stderr
+
+
+def test_progress_moves_during_a_load(small_archive: Path) -> None:
+    seen: list[tuple[int, int, int, int]] = []
+    columns = YearColumns(2019)
+
+    def record(consumed: int) -> None:
+        seen.append((consumed, columns.members, len(columns.station_rows), columns.rows))
+
+    columns.load(small_archive, on_progress=record)
+    size = small_archive.stat().st_size
+    assert len(seen) == columns.members + 1  # after each station file, and at the end
+    assert all(x <= y for a, b in zip(seen, seen[1:], strict=False)
+               for x, y in zip(a, b, strict=True))  # never backwards
+    # Before the end, part of the archive read, some stations and rows already counted.
+    middle = [s for s in seen if 0 < s[0] < size and 0 < s[2] < len(columns.station_rows)]
+    assert middle and all(0 < rows < columns.rows for *_, rows in middle)
+    assert seen[-1][1:] == (columns.members, len(columns.station_rows), columns.rows)

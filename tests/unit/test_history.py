@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tui.core.history import History
-from tui.core.model import Node, Snapshot, Status, Worker
+from tui.core.model import Node, Snapshot, Status, Worker, WorkerKey
 
 
 def snap(t: float, workers: dict[int, float], node_cpu: float = 10.0,
@@ -20,16 +20,16 @@ def test_series_are_oldest_first() -> None:
     history = History()
     for t, cpu in enumerate([1.0, 2.0, 3.0]):
         history.add(snap(t, {7: cpu}, node_cpu=cpu * 10))
-    assert history.worker_cpu(7) == [1.0, 2.0, 3.0]
+    assert history.worker_cpu(WorkerKey("n1", 7)) == [1.0, 2.0, 3.0]
     assert history.node_cpu("n1") == [10.0, 20.0, 30.0]
-    assert history.worker_cpu(8) == [] and history.node_cpu("nope") == []
+    assert history.worker_cpu(WorkerKey("n1", 8)) == [] and history.node_cpu("nope") == []
 
 
 def test_buffers_are_bounded_by_maxlen() -> None:
     history = History(maxlen=5)
     for t in range(1000):
         history.add(snap(t, {7: float(t)}))
-    assert history.worker_cpu(7) == [995.0, 996.0, 997.0, 998.0, 999.0]
+    assert history.worker_cpu(WorkerKey("n1", 7)) == [995.0, 996.0, 997.0, 998.0, 999.0]
     assert len(history) == 5 and len(history.node_cpu("n1")) == 5
 
 
@@ -39,15 +39,15 @@ def test_vanished_workers_are_dropped() -> None:
     for t in range(500):
         history.add(snap(t, {1000 + t: 50.0, 1: 1.0}))
     assert len(history._worker_cpu) == 2  # the long-lived one and the newest
-    assert history.worker_cpu(1000) == []
-    assert len(history.worker_cpu(1)) == 120
+    assert history.worker_cpu(WorkerKey("n1", 1000)) == []
+    assert len(history.worker_cpu(WorkerKey("n1", 1))) == 120
 
 
 def test_a_failed_poll_keeps_the_buffers() -> None:
     history = History()
     history.add(snap(0, {7: 5.0}))
     history.add(Snapshot(time=1, status=Status(connected=False, errors=("down",))))
-    assert history.worker_cpu(7) == [5.0]
+    assert history.worker_cpu(WorkerKey("n1", 7)) == [5.0]
     assert [s.time for s in history.window(10)] == [0]  # windows skip failed polls
 
 
@@ -62,3 +62,38 @@ def test_window_is_by_snapshot_time() -> None:
 def test_maxlen_must_be_positive() -> None:
     with pytest.raises(ValueError):
         History(maxlen=0)
+
+
+def test_a_pid_on_two_nodes_has_two_series() -> None:
+    history = History()
+    for t in range(3):
+        history.add(Snapshot(time=t, status=Status(connected=True), workers=(
+            Worker(pid=7, node_id="n1", cpu_percent=float(t)),
+            Worker(pid=7, node_id="n2", cpu_percent=50.0 + t))))
+    assert history.worker_cpu(WorkerKey("n1", 7)) == [0.0, 1.0, 2.0]
+    assert history.worker_cpu(WorkerKey("n2", 7)) == [50.0, 51.0, 52.0]
+    assert history.worker_cpu(WorkerKey("n3", 7)) == []
+
+
+def test_lookups_are_by_key_not_a_scan() -> None:
+    """16,000 workers: each lookup is one dict access (the old code scanned them all)."""
+    workers = tuple(Worker(pid=10_000 + i, node_id=f"n{i // 16}", cpu_percent=1.0)
+                    for i in range(16_000))
+    history = History()
+    history.add(Snapshot(time=0, status=Status(connected=True), workers=workers))
+
+    class CountingDict(dict):  # type: ignore[type-arg]
+        iterations = 0
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            CountingDict.iterations += 1
+            return super().__iter__()
+
+        def items(self):  # type: ignore[no-untyped-def]
+            CountingDict.iterations += 1
+            return super().items()
+
+    history._worker_cpu = CountingDict(history._worker_cpu)
+    for worker in workers[::100]:
+        assert history.worker_cpu(worker.key) == [1.0]
+    assert CountingDict.iterations == 0

@@ -155,38 +155,18 @@ def test_table_row_lines_up_with_the_header() -> None:
     assert "829.8 KB" in row and "local" in row
 
 
-class FlakySubmitter:
-    def __init__(self, failures: list[Exception]) -> None:
-        self.failures = failures
-        self.calls: list[tuple[str, list[str], str]] = []
+def test_the_sweep_descriptor_checks_flags_and_builds_the_job() -> None:
+    from tui.launch import lab as lab_launch
 
-    def submit(self, module: str, args: list[str], name: str = "") -> str:
-        self.calls.append((module, list(args), name))
-        if self.failures:
-            raise self.failures.pop(0)
-        return "raysubmit_1"
-
-
-def test_submit_sweep_retries_while_the_job_agent_is_not_ready() -> None:
-    from tui.core.lab_runs import submit_sweep
-
-    busy = RuntimeError("Request failed with status code 500: No available agent to submit "
-                        "job, please try again later.")
-    submitter = FlakySubmitter([busy, busy])
-    assert submit_sweep(submitter, "io", (100, 1000), 2, 3, pause_s=0) == "raysubmit_1"
-    assert len(submitter.calls) == 3
-    assert submitter.calls[0] == ("workloads.lab", ["io", "--sizes", "100,1000", "--repeats",
-                                                    "3", "--json", "--count", "2"], "lab io")
-
-
-def test_submit_sweep_gives_up_on_other_errors_and_after_the_deadline() -> None:
-    from tui.core.lab_runs import submit_sweep
-
-    with pytest.raises(ValueError, match="bad"):
-        submit_sweep(FlakySubmitter([ValueError("bad")]), "io", (100,), None, 1, pause_s=0)
-    busy = RuntimeError("No available agent to submit job")
-    with pytest.raises(RuntimeError, match="another Ray cluster on the same machine"):
-        submit_sweep(FlakySubmitter([busy] * 100), "io", (100,), None, 1, retry_s=0, pause_s=0)
+    params = lab_launch.params_from_flags("compute", None, None, 5)
+    assert params.sizes == lab.DEFAULT_SIZES["compute"]
+    spec = lab_launch.job(params)
+    assert (spec.module, spec.name) == ("workloads.lab", "lab compute")
+    assert spec.args[:2] == ("compute", "--sizes") and "--count" not in spec.args
+    with pytest.raises(ValueError, match="--repeats must be 1 or more"):
+        lab_launch.params_from_flags("io", "100", 2, 0)
+    with pytest.raises(ValueError, match="--sizes"):
+        lab_launch.params_from_flags("io", "ten", 2, 1)
 
 
 def test_a_busy_machine_is_named_in_the_verdict() -> None:

@@ -9,10 +9,12 @@ as one line.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tui.core.connection import RayConnection
@@ -23,7 +25,33 @@ class UsageError(Exception):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse that reports errors as one line (no usage dump) with exit code 2."""
+    """argparse that reports errors as one line (no usage dump) with exit code 2.
+
+    `fill` adds a command's arguments only when that command is parsed or its help
+    shown: some come from workload modules that import Ray, and building the whole
+    parser (for `raytui replay FILE`, say) must not load Ray.
+    """
+
+    def __init__(self, *args: Any,
+                 fill: Callable[[argparse.ArgumentParser], None] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fill = fill
+
+    def _filled(self) -> None:
+        fill, self._fill = self._fill, None
+        if fill is not None:
+            fill(self)
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None,
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        self._filled()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self._filled()
+        return super().format_help()
 
     def error(self, message: str) -> Any:  # argparse declares NoReturn
         raise UsageError(f"{self.prog}: {message} (see --help)")
@@ -80,3 +108,29 @@ def connected(address_flag: str | None, num_cpus: int | None = None) -> Iterator
         yield connection.connect()
     finally:
         connection.close()
+
+
+@contextmanager
+def results_stdout() -> Iterator[IO[str]]:
+    """A stream on the real stdout for the results alone; meanwhile everything else
+    written to stdout goes to stderr.
+
+    A driver in this process prints Ray's messages to stdout: "(raylet) A worker died
+    or was killed ..." when a worker is killed, and its workers' log lines. With
+    `--json` a script reads stdout: it must hold only the JSON. File descriptor 1 is
+    moved too, for what Ray's C++ core writes there.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    out = os.fdopen(saved, "w", encoding="utf-8", closefd=False)
+    os.dup2(2, 1)
+    previous, sys.stdout = sys.stdout, sys.stderr
+    try:
+        yield out
+    finally:
+        out.flush()
+        sys.stdout.flush()
+        sys.stdout = previous
+        os.dup2(saved, 1)
+        os.close(saved)
+        out.close()

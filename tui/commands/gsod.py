@@ -1,32 +1,35 @@
-"""`raytui gsod synth|fetch` (archives) and `raytui run gsod` (the actor experiment)."""
+"""`raytui gsod synth|fetch` (archives) and `raytui run gsod` (the actor experiment).
+
+The workload's flags come from `workloads.gsod`, which imports Ray: they are filled in
+only when one of these commands is parsed (`fill`), never when the parser is built.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+from typing import IO
 
-from tui.commands import CommandGroups, UsageError, add_cluster_arguments, connected
+from tui.commands import (
+    CommandGroups,
+    UsageError,
+    add_cluster_arguments,
+    connected,
+    results_stdout,
+)
+from tui.launch import gsod as gsod_launch
 
 
 def register(groups: CommandGroups) -> None:
-    from workloads.gsod.__main__ import add_arguments
-    from workloads.gsod.compare import DEFAULT_SCALE
-
     gsod = groups.top.add_parser("gsod", help="make or download NOAA GSOD yearly archives")
     actions = gsod.add_subparsers(dest="gsod_action", metavar="ACTION", required=True,
                                   parser_class=type(gsod))
     synth = actions.add_parser(
         "synth", help="write synthetic YEAR.tar.gz archives in NOAA's exact format",
         description="Write OUT/YEAR.tar.gz, one <STATION>.csv per station, deterministic "
-        "for a seed. Scale 1 is a full year (~12,000 stations, ~4 M rows).")
-    synth.add_argument("--year", type=int, action="append", required=True,
-                       help="a year to write (repeat for more)")
-    synth.add_argument("--out", type=Path, required=True, help="directory to write into")
-    synth.add_argument("--scale", type=float, default=DEFAULT_SCALE,
-                       help="fraction of a full year's stations; 1 = full size, a few "
-                       "minutes a year (default %(default)s, seconds)")
-    synth.add_argument("--seed", type=int, default=0, help="seed (default %(default)s)")
+        "for a seed. Scale 1 is a full year (~12,000 stations, ~4 M rows).",
+        fill=_synth_arguments)
     synth.set_defaults(handler=synth_command)
 
     fetch = actions.add_parser(
@@ -41,10 +44,26 @@ def register(groups: CommandGroups) -> None:
     run = groups.run.add_parser(
         "gsod", help="GSOD actors: hot days at stations common to two years",
         description="Two GSODActors load two yearly archives in parallel and count readings "
-        "with TEMP >= --high-temp at the stations both years share.")
-    add_arguments(run)
-    add_cluster_arguments(run)
+        "with TEMP >= --high-temp at the stations both years share.",
+        fill=_run_arguments)
     run.set_defaults(handler=run_gsod_command)
+
+
+def _synth_arguments(synth: argparse.ArgumentParser) -> None:
+    from workloads.gsod.compare import DEFAULT_SCALE
+
+    synth.add_argument("--year", type=int, action="append", required=True,
+                       help="a year to write (repeat for more)")
+    synth.add_argument("--out", type=Path, required=True, help="directory to write into")
+    synth.add_argument("--scale", type=float, default=DEFAULT_SCALE,
+                       help="fraction of a full year's stations; 1 = full size, a few "
+                       "minutes a year (default %(default)s, seconds)")
+    synth.add_argument("--seed", type=int, default=0, help="seed (default %(default)s)")
+
+
+def _run_arguments(run: argparse.ArgumentParser) -> None:
+    gsod_launch.add_arguments(run)
+    add_cluster_arguments(run)
 
 
 def synth_command(args: argparse.Namespace) -> int:
@@ -97,18 +116,20 @@ def fetch_command(args: argparse.Namespace) -> int:
 
 
 def run_gsod_command(args: argparse.Namespace) -> int:
-    from workloads.gsod.__main__ import prepare_archives, report, validate
+    from workloads.gsod.__main__ import prepare_archives
     from workloads.gsod.actor import ArchiveError
-    from workloads.gsod.compare import compare_years
+    from workloads.gsod.compare import compare_years, tutorial_lines
 
+    params = gsod_launch.GsodParams.from_args(args)
     try:
-        validate(args)
+        gsod_launch.check(params)
     except ValueError as err:
         raise UsageError(f"raytui run gsod: {err}") from None
     from tui.core.connection import resolve_address
 
     if args.data_dir is not None:
         args.data_dir = args.data_dir.expanduser().resolve()
+        params = gsod_launch.GsodParams.from_args(args)
     archives = None
     if resolve_address(args.address).kind != "dashboard":
         # This process is the driver: find (or make) the archives before starting Ray,
@@ -117,43 +138,41 @@ def run_gsod_command(args: argparse.Namespace) -> int:
             archives = prepare_archives(args)
         except (ArchiveError, OSError) as err:
             raise UsageError(f"raytui run gsod: {err}") from None
-    with connected(args.address, args.num_cpus) as connection:
-        if connection.gcs_address is None or archives is None:
-            return _run_gsod_as_job(connection.dashboard_url, args)
-        try:
-            result = compare_years(args.years[0], args.years[1], args.high_temp,
-                                   archives=archives)
-        except (ArchiveError, OSError) as err:
-            raise UsageError(f"raytui run gsod: {err}") from None
-    report(result, args.json)
+    with results_stdout() as out:
+        with connected(args.address, args.num_cpus) as connection:
+            if connection.gcs_address is None or archives is None:
+                return _run_gsod_as_job(connection.dashboard_url, params, args.json, out)
+            try:
+                result = compare_years(args.years[0], args.years[1], args.high_temp,
+                                       archives=archives)
+            except (ArchiveError, OSError) as err:
+                raise UsageError(f"raytui run gsod: {err}") from None
+        print(json.dumps(result.to_json()) if args.json else "\n".join(tutorial_lines(result)),
+              file=out, flush=True)
     return 0
 
 
-def _run_gsod_as_job(dashboard_url: str, args: argparse.Namespace) -> int:
+def _run_gsod_as_job(dashboard_url: str, params: gsod_launch.GsodParams, as_json: bool,
+                     out: IO[str]) -> int:
     """With only a dashboard URL there is no driver here: run the experiment as a job."""
-    from tui.core.jobs import JobLauncher, last_json_object
+    from tui.launch.job_run import JobRun
+    from tui.launch.ray_jobs import JobLauncher
     from workloads.gsod.compare import CompareResult, tutorial_lines
 
-    job_args = ["--years", *map(str, args.years), "--high-temp", str(args.high_temp),
-                "--scale", str(args.scale), "--seed", str(args.seed), "--json"]
-    if args.data_dir is not None:
-        job_args += ["--data-dir", str(args.data_dir)]
-    state, output = JobLauncher(dashboard_url).run("workloads.gsod", job_args, name="gsod")
-    if state.status != "SUCCEEDED":
-        errors = [line for line in output.splitlines()
+    finished = JobRun(JobLauncher(dashboard_url), gsod_launch.job(params)).run_to_end()
+    state = finished.state
+    if not finished.succeeded:
+        errors = [line for line in finished.output.splitlines()
                   if line.startswith("gsod: ") and not line.startswith("gsod: error: ")]
         if errors:  # the workload's own one-line error about its input, not a crash
             raise UsageError(f"raytui run gsod: {errors[-1].removeprefix('gsod: ')}")
-        tail = output.strip().splitlines()[-1:] or [state.message]
-        raise RuntimeError(f"job {state.job_id} {state.status.lower()}: {tail[0]}")
-    data = last_json_object(output)
+        raise RuntimeError(f"job {state.job_id} {state.status.lower()}: {finished.error_line}")
+    data = finished.result
     if data is None:
         raise RuntimeError(f"job {state.job_id} printed no result")
-    if args.json:
-        print(json.dumps(data))
+    if as_json:
+        print(json.dumps(data), file=out, flush=True)
     else:
-        data["years"] = tuple(data["years"])
-        print("\n".join(tutorial_lines(CompareResult(**data))))
+        print("\n".join(tutorial_lines(CompareResult(**{**data, "years": tuple(data["years"])}))),
+              file=out, flush=True)
     return 0
-
-

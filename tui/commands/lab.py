@@ -9,10 +9,19 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import IO, Any
 
-from tui.commands import CommandGroups, OneLineParser, UsageError, add_cluster_arguments, connected
+from tui.commands import (
+    CommandGroups,
+    OneLineParser,
+    UsageError,
+    add_cluster_arguments,
+    connected,
+    results_stdout,
+)
+from tui.launch import lab as lab_launch
+from workloads import lab_results as lab
 
 CSV_FIELDS = ("kind", "size", "count", "repeats", "local_s", "remote_s", "speedup",
               "remote_size_s", "transfer_s", "bytes")
@@ -28,8 +37,6 @@ DESCRIPTIONS = {
 
 
 def register(groups: CommandGroups) -> None:
-    from workloads import lab
-
     parser = groups.top.add_parser(
         "lab", help="trade-offs lab: when distributing pays off, and what IO costs")
     sweeps = parser.add_subparsers(dest="sweep", metavar="SWEEP", required=True,
@@ -37,7 +44,7 @@ def register(groups: CommandGroups) -> None:
     for kind in lab.KINDS:
         sweep_parser = sweeps.add_parser(kind, help=DESCRIPTIONS[kind].split(":")[0],
                                          description=DESCRIPTIONS[kind])
-        lab.add_arguments(sweep_parser, json_help="print one JSON object: the sizes, the "
+        lab_launch.add_arguments(sweep_parser, json_help="print one JSON object: the sizes, the "
                           "per-size medians and crossover_size")
         sweep_parser.add_argument("--csv", metavar="FILE", default=None,
                                   help="also write one row per size to FILE")
@@ -46,12 +53,9 @@ def register(groups: CommandGroups) -> None:
 
 
 def run_lab_command(args: argparse.Namespace) -> int:
-    from workloads import lab
-
     prog = f"raytui lab {args.sweep}"
     try:
-        sizes = lab.parse_sizes(args.sizes) if args.sizes else lab.DEFAULT_SIZES[args.sweep]
-        lab.validate(1 if args.count is None else args.count, args.repeats)
+        params = lab_launch.params_from_flags(args.sweep, args.sizes, args.count, args.repeats)
         if args.num_cpus is not None and args.num_cpus < 1:
             raise ValueError(f"--num-cpus must be 1 or more, got {args.num_cpus}")
     except ValueError as err:
@@ -61,27 +65,32 @@ def run_lab_command(args: argparse.Namespace) -> int:
         writer = csv.DictWriter(csv_file, CSV_FIELDS) if csv_file else None
         if writer:
             writer.writeheader()
+        with results_stdout() as out:
 
-        def on_point(point: lab.SweepPoint) -> None:
+            def on_point(point: lab.SweepPoint) -> None:
+                if not args.json:
+                    print(lab.table_row(point), file=out, flush=True)
+                if writer and csv_file:
+                    writer.writerow({k: v for k, v in point.to_json().items()
+                                     if k in CSV_FIELDS})
+                    csv_file.flush()
+
             if not args.json:
-                print(lab.table_row(point), flush=True)
-            if writer and csv_file:
-                writer.writerow({k: v for k, v in point.to_json().items() if k in CSV_FIELDS})
-                csv_file.flush()
+                print(lab.sweep_title(args.sweep, args.count, args.repeats), file=out)
+                print(lab.table_header(args.sweep), file=out, flush=True)
+            with connected(args.address, args.num_cpus) as connection:
+                if connection.gcs_address is None:
+                    summary = _run_as_job(connection.dashboard_url, params, on_point)
+                else:
+                    from workloads import lab as workload
 
-        if not args.json:
-            print(lab.sweep_title(args.sweep, args.count, args.repeats))
-            print(lab.table_header(args.sweep), flush=True)
-        with connected(args.address, args.num_cpus) as connection:
-            if connection.gcs_address is None:
-                summary = _run_as_job(connection.dashboard_url, args, sizes, on_point)
-            else:
-                summary = lab.run_sweep(args.sweep, sizes, args.count, args.repeats,
-                                        on_point).to_json()
+                    summary = workload.run_sweep(args.sweep, params.sizes, args.count,
+                                                 args.repeats, on_point).to_json()
+            print(json.dumps(summary) if args.json else summary["message"], file=out,
+                  flush=True)
     finally:
         if csv_file:
             csv_file.close()
-    print(json.dumps(summary) if args.json else summary["message"])
     return 0
 
 
@@ -95,32 +104,26 @@ def _open_csv(prog: str, path: str | None) -> IO[str] | None:
         raise UsageError(f"{prog}: cannot write --csv {path}: {err.strerror or err}") from None
 
 
-def _run_as_job(dashboard_url: str, args: argparse.Namespace, sizes: Sequence[int],
-                on_point: Callable[[Any], None]) -> dict[str, Any]:
+def _run_as_job(dashboard_url: str, params: lab_launch.SweepParams,
+                on_point: Callable[[lab.SweepPoint], None]) -> dict[str, Any]:
     """With only a dashboard URL there is no driver here: run the sweep as a job."""
-    from tui.core.jobs import JobLauncher
-    from tui.core.lab_runs import submit_sweep
-    from workloads import lab
+    from tui.launch.job_run import Finished, JobRun, Output
+    from tui.launch.ray_jobs import JobLauncher
 
-    launcher = JobLauncher(dashboard_url)
-    job_id = submit_sweep(launcher, args.sweep, sizes, args.count, args.repeats)
+    sweep = JobRun(JobLauncher(dashboard_url), lab_launch.job(params))
     reader = lab.SweepEventReader()
-    summary: dict[str, Any] | None = None
-    output, state = "", None
     try:
-        for state, new_text in launcher.follow(job_id):  # noqa: B007 - the last state matters
-            output += new_text
-            for event in reader.feed(new_text):
-                if event["event"] == "point":
-                    on_point(lab.SweepPoint.from_json(event))
-                else:
-                    summary = event
+        for event in sweep.events():
+            if isinstance(event, Output):
+                for point in reader.feed(event.text):
+                    if point["event"] == "point":
+                        on_point(lab.SweepPoint.from_json(point))
+            elif isinstance(event, Finished):
+                if not event.succeeded or event.result is None:
+                    raise RuntimeError(f"lab job {event.state.job_id} "
+                                       f"{event.state.status.lower()}: {event.error_line}")
+                return event.result
     except KeyboardInterrupt:
-        launcher.stop(job_id)  # do not leave a sweep burning the cluster's CPUs
+        sweep.stop()  # do not leave a sweep burning the cluster's CPUs
         raise
-    summary = next((e for e in reader.close() if e["event"] == "summary"), summary)
-    if state is None or state.status != "SUCCEEDED" or summary is None:
-        status = state.status.lower() if state else "lost"
-        tail = output.strip().splitlines()[-1:] or [state.message if state else ""]
-        raise RuntimeError(f"lab job {job_id} {status}: {tail[0]}")
-    return summary
+    raise RuntimeError(f"lab job {sweep.job_id}: ended without a state")

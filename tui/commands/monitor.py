@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import IO
 
 from tui.app import RaytuiApp
+from tui.launch.jobs import JobClient
 from tui.poller import SnapshotSource
-from tui.workload_runs import Launcher
 
 
 def divert_terminal_logging(path: Path) -> None:
@@ -63,10 +63,10 @@ def run_app(args: argparse.Namespace) -> int:
         divert_terminal_logging(log_path)
         return Collector(background.connection)
 
-    def make_launcher() -> Launcher:
+    def make_launcher() -> JobClient:
         if not background.ready.is_set() or background.error is not None:
             raise RuntimeError("not connected to Ray yet")
-        from tui.core.jobs import JobLauncher
+        from tui.launch.ray_jobs import JobLauncher
 
         launcher = JobLauncher(background.connection.dashboard_url)
         divert_terminal_logging(log_path)

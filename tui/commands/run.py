@@ -1,20 +1,33 @@
-"""`raytui run fib`: the tutorial's Fibonacci experiment from the command line."""
+"""`raytui run fib`: the tutorial's Fibonacci experiment from the command line.
+
+Defaults, flags and checks are the Fibonacci descriptor's (tui/launch/fibonacci.py), as
+for the app's f key and form. With a driver here (a local cluster or a GCS address) the
+experiment runs in this process; with only a dashboard URL it runs as a Ray job.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+from typing import IO
 
-from tui.commands import CommandGroups, UsageError, add_cluster_arguments, connected
+from tui.commands import (
+    CommandGroups,
+    UsageError,
+    add_cluster_arguments,
+    connected,
+    results_stdout,
+)
+from tui.launch import fibonacci
 
 
 def register(groups: CommandGroups) -> None:
-    from workloads import fibonacci
-
     parser = groups.run.add_parser(
         "fib",
         help="Fibonacci fan-out timed local vs remote",
-        description="Time COUNT Fibonacci sequences computed in a local loop and as Ray tasks.",
+        description="Time COUNT Fibonacci sequences computed in a local loop and as Ray tasks. "
+        "A run whose sequences would not fit in this machine's memory is refused "
+        "(--force runs it anyway).",
     )
     fibonacci.add_arguments(parser)
     add_cluster_arguments(parser)
@@ -22,41 +35,34 @@ def register(groups: CommandGroups) -> None:
 
 
 def run_fib_command(args: argparse.Namespace) -> int:
-    from workloads import fibonacci
-
+    params = fibonacci.FibParams.from_args(args)
     try:
-        fibonacci.validate(args.size, 1 if args.count is None else args.count, args.pattern)
+        fibonacci.check(params, cpus=args.num_cpus)  # this machine's memory
     except ValueError as err:
         raise UsageError(f"raytui run fib: {err}") from None
-    with connected(args.address, args.num_cpus) as connection:
-        if connection.gcs_address is None:
-            return _run_fib_as_job(connection.dashboard_url, args)
-        result = fibonacci.run_fib(args.size, args.count, args.pattern, args.return_sequence,
-                                   args.with_local, args.warm)
-    fibonacci.report(result, args.json)
+    with results_stdout() as out:
+        with connected(args.address, args.num_cpus) as connection:
+            if connection.gcs_address is None:
+                return _run_fib_as_job(connection.dashboard_url, params, args.json, out)
+            from workloads import fibonacci as workload
+
+            result = workload.run_fib(params.size, params.count, params.pattern,
+                                      params.return_sequence, params.with_local, params.warm)
+        print(json.dumps(result.to_json()) if args.json
+              else "\n".join(fibonacci.summary(result)), file=out, flush=True)
     return 0
 
 
-def _run_fib_as_job(dashboard_url: str, args: argparse.Namespace) -> int:
+def _run_fib_as_job(dashboard_url: str, params: fibonacci.FibParams, as_json: bool,
+                    out: IO[str]) -> int:
     """With only a dashboard URL there is no driver here: run the experiment as a job."""
-    from tui.core.jobs import JobLauncher, last_json_object
+    from tui.launch.job_run import JobRun
+    from tui.launch.ray_jobs import JobLauncher
 
-    job_args = ["--size", str(args.size), "--pattern", args.pattern]
-    if args.count is not None:
-        job_args += ["--count", str(args.count)]
-    job_args += [flag for flag, on in (("--return-sequence", args.return_sequence),
-                                       ("--no-local", not args.with_local),
-                                       ("--warm", args.warm), ("--json", True)) if on]
-    state, output = JobLauncher(dashboard_url).run("workloads.fibonacci", job_args, name="fib")
-    data = last_json_object(output)
-    if state.status != "SUCCEEDED" or data is None:
-        tail = output.strip().splitlines()[-1:] or [state.message]
-        raise RuntimeError(f"job {state.job_id} {state.status.lower()}: {tail[0]}")
-    print(json.dumps(data) if args.json else "\n".join(fibonacci_lines_from_json(data)))
+    finished = JobRun(JobLauncher(dashboard_url), fibonacci.job(params)).run_to_end()
+    if not finished.succeeded or finished.result is None:
+        raise RuntimeError(f"job {finished.state.job_id} {finished.state.status.lower()}: "
+                           f"{finished.error_line}")
+    print(json.dumps(finished.result.to_json()) if as_json else "\n".join(finished.summary),
+          file=out, flush=True)
     return 0
-
-
-def fibonacci_lines_from_json(data: dict[str, object]) -> list[str]:
-    from workloads.fibonacci import FibResult, tutorial_lines
-
-    return tutorial_lines(FibResult(**data))  # type: ignore[arg-type]

@@ -4,15 +4,27 @@ Each rule looks at a window of snapshots and returns at most a few `Flag`s; none
 of them fires on a single poll, so a brief spike or one slow sample is ignored.
 Windows are in seconds of snapshot time, so they mean the same at any interval.
 Drivers (worker_type "DRIVER") never count as workers doing work.
+
+No rule reads data it cannot trust: a node that is not ALIVE (a DEAD node's last
+figures freeze), a node whose figures are not reported yet (`Node.figures_known`),
+and a worker whose figures are unknown (`cpu_source == "none"`) are unknown, never 0.
+A window holding unknown data for what a rule looks at raises nothing.
+
+(A little over 400 lines: seven rules share the readers at the bottom; splitting them
+would split the one place that says what data a rule may trust.)
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.core.history import History
 from tui.core.kinds import WAITING_FOR_NODE_STATES
-from tui.core.model import Flag, Snapshot, Worker, WorkerKey
+from tui.core.model import Flag, Gpu, Node, Snapshot, Worker, WorkerKey
+
+NodeMap = dict[str, Node]
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,26 @@ class DetectParams:
     gap_window_s: float = 10.0
     gap_min_polls: int = 4
     gap_cores: float = 1.0
+    # memory_pressure: a node's memory at or above memory_percent on every poll of the
+    # last memory_window_s (>= memory_min_polls polls); critical from memory_oom_percent,
+    # where Ray's memory monitor starts killing workers (RAY_memory_usage_threshold=0.95).
+    memory_percent: float = 90.0
+    memory_oom_percent: float = 95.0
+    memory_window_s: float = 10.0
+    memory_min_polls: int = 3
+    # gpu_idle: logical GPUs allocated on a node (Node.gpus_used > 0) while fewer of its
+    # devices than the GPUs allocated run at >= gpu_idle_percent utilisation, on every
+    # poll of the last gpu_idle_window_s (>= gpu_idle_min_polls polls).
+    gpu_idle_percent: float = 10.0
+    gpu_idle_window_s: float = 30.0
+    gpu_idle_min_polls: int = 3
+    # gpu_memory_full: a device's memory above gpu_memory_percent on each of the last
+    # gpu_memory_polls polls.
+    gpu_memory_percent: float = 95.0
+    gpu_memory_polls: int = 3
+    # the windows of memory_pressure and gpu_idle must be covered: the polls kept span at
+    # least this fraction of the window (a history of 120 polls at 0.25 s spans 29.75 s)
+    window_coverage: float = 0.9
 
 
 DEFAULT_PARAMS = DetectParams()
@@ -56,6 +88,9 @@ def detect(history: History, params: DetectParams = DEFAULT_PARAMS) -> list[Flag
         *uneven(history, params),
         *idle_while_pending(history, params),
         *logical_physical_gap(history, params),
+        *memory_pressure(history, params),
+        *gpu_idle(history, params),
+        *gpu_memory_full(history, params),
     ]
 
 
@@ -63,13 +98,12 @@ def saturated(history: History, params: DetectParams) -> list[Flag]:
     recent = history.last(params.saturated_polls)
     if len(recent) < params.saturated_polls or not all(s.status.connected for s in recent):
         return []
-    hot = [
-        node.node_id for node in recent[-1].nodes
-        if all(_node_cpu(s, node.node_id) >= params.saturated_cpu_percent for s in recent)
-    ]
+    maps = [_nodes_by_id(s) for s in recent]
+    hot = [node_id for node_id in maps[-1] if _held(maps, node_id, lambda n: (
+        n.cpu_percent >= params.saturated_cpu_percent))]
     if not hot:
         return []
-    lowest = min(_node_cpu(s, n) for s in recent for n in hot)
+    lowest = min(m[n].cpu_percent for m in maps for n in hot)
     return [Flag(
         kind="saturated",
         severity="warning",
@@ -84,13 +118,15 @@ def saturated(history: History, params: DetectParams) -> list[Flag]:
 
 
 def uneven(history: History, params: DetectParams) -> list[Flag]:
-    window = history.window(params.uneven_window_s)
+    # a poll where some worker's figures are unknown cannot say where the work went
+    window = [s for s in history.window(params.uneven_window_s)
+              if all(w.cpu_source != "none" for w in _doing_work(s))]
     if len(window) < params.uneven_min_polls:
         return []
     busy: dict[tuple[str, int], float] = {}
     tasks_seen: dict[tuple[str, int], set[str]] = {}
     for snapshot in window:
-        for worker in _doing_work(snapshot.workers):
+        for worker in _doing_work(snapshot):
             key = (worker.node_id, worker.pid)
             busy[key] = busy.get(key, 0.0) + worker.cpu_percent
             if worker.running_task is not None:
@@ -102,11 +138,13 @@ def uneven(history: History, params: DetectParams) -> list[Flag]:
     max_workers = max(1, int(cpus_total * params.uneven_max_worker_fraction))
     ranked = sorted(busy, key=busy.__getitem__, reverse=True)
     top: list[tuple[str, int]] = []
+    carried = 0.0  # a running sum: a big cluster's top list is thousands long
     for key in ranked[:max_workers]:
         top.append(key)
-        if sum(busy[k] for k in top) >= params.uneven_top_share * total:
+        carried += busy[key]
+        if carried >= params.uneven_top_share * total:
             break
-    share = sum(busy[k] for k in top) / total
+    share = carried / total
     busiest_avg = busy[ranked[0]] / len(window)
     free_cpus = sum(s.cluster.cpus_total - s.cluster.cpus_used for s in window) / len(window)
     finished = _finished(window[-1]) - _finished(window[0])
@@ -139,11 +177,9 @@ def idle_while_pending(history: History, params: DetectParams) -> list[Flag]:
         return []
     if not all(_pending(s) > 0 for s in recent):
         return []
-    idle = [
-        node.node_id for node in recent[-1].nodes
-        if node.state == "ALIVE"
-        and all(_node_cpu(s, node.node_id) < params.idle_cpu_percent for s in recent)
-    ]
+    maps = [_nodes_by_id(s) for s in recent]
+    idle = [node_id for node_id in maps[-1] if _held(maps, node_id, lambda n: (
+        n.cpu_percent < params.idle_cpu_percent))]
     if not idle:
         return []
     return [Flag(
@@ -162,24 +198,33 @@ def idle_while_pending(history: History, params: DetectParams) -> list[Flag]:
 
 
 def logical_physical_gap(history: History, params: DetectParams) -> list[Flag]:
-    window = history.window(params.gap_window_s)
-    if (len(window) < params.gap_min_polls
-            or window[-1].time - window[0].time < 0.8 * params.gap_window_s):
-        return []
     flags = []
-    for node in window[-1].nodes:
-        logical = sum(_node_logical(s, node.node_id) for s in window) / len(window)
-        measured = sum(
-            sum(w.cpu_percent for w in _doing_work(s.workers) if w.node_id == node.node_id)
-            for s in window
-        ) / len(window) / 100.0
-        if measured - logical >= params.gap_cores:
+    window = history.window(params.gap_window_s)
+    if len(window) < params.gap_min_polls \
+            or window[-1].time - window[0].time < 0.8 * params.gap_window_s:
+        return []
+    maps = [_nodes_by_id(s) for s in window]
+    cores_by_node = [_worker_cpu_by_node(s) for s in window]
+    for node_id in maps[-1]:
+        # every poll of the window must know this node's figures and its workers'
+        logical, measured = [], []
+        for nodes, by_node in zip(maps, cores_by_node, strict=True):
+            node = nodes.get(node_id)
+            cores = by_node.get(node_id, 0.0)
+            if node is None or not _trusted(node) or cores is None:
+                break
+            logical.append(node.cpus_used)
+            measured.append(cores)
+        if len(logical) < len(window):
+            continue
+        held, burned = sum(logical) / len(logical), sum(measured) / len(measured)
+        if burned - held >= params.gap_cores:
             flags.append(Flag(
                 kind="logical_physical_gap",
                 severity="info",
-                nodes=(node.node_id,),
-                message=(f"node {node.node_id[:8]}: workers burn {measured:.1f} cores but "
-                         f"hold {logical:.1f} logical CPUs"),
+                nodes=(node_id,),
+                message=(f"node {node_id[:8]}: workers burn {burned:.1f} cores but "
+                         f"hold {held:.1f} logical CPUs"),
                 explanation=(
                     "Ray's workers use more CPU than they reserved. Tasks or actors that "
                     "declare num_cpus=0 (actors do by default once created), or start "
@@ -187,13 +232,13 @@ def logical_physical_gap(history: History, params: DetectParams) -> list[Flag]:
                     "which may then place more work here than the cores can run."
                 ),
             ))
-        elif logical - measured >= params.gap_cores:
+        elif held - burned >= params.gap_cores:
             flags.append(Flag(
                 kind="logical_physical_gap",
                 severity="info",
-                nodes=(node.node_id,),
-                message=(f"node {node.node_id[:8]}: {logical:.1f} logical CPUs held but "
-                         f"workers burn only {measured:.1f} cores"),
+                nodes=(node_id,),
+                message=(f"node {node_id[:8]}: {held:.1f} logical CPUs held but "
+                         f"workers burn only {burned:.1f} cores"),
                 explanation=(
                     "CPUs are reserved but not used: tasks or actors hold their num_cpus "
                     "while they sleep, wait on I/O or block in ray.get(). Other tasks "
@@ -204,19 +249,182 @@ def logical_physical_gap(history: History, params: DetectParams) -> list[Flag]:
     return flags
 
 
+def memory_pressure(history: History, params: DetectParams) -> list[Flag]:
+    maps = _covered(history, params.memory_window_s, params.memory_min_polls, params)
+    flags = []
+    for node_id in maps[-1] if maps else {}:
+        if not _held(maps, node_id, lambda n: (
+                n.memory_total_bytes > 0 and _memory_percent(n) >= params.memory_percent)):
+            continue
+        now = _memory_percent(maps[-1][node_id])
+        lowest = min(_memory_percent(m[node_id]) for m in maps)
+        oom = now >= params.memory_oom_percent
+        flags.append(Flag(
+            kind="memory_pressure",
+            severity="critical" if oom else "warning",
+            nodes=(node_id,),
+            message=(f"node {node_id[:8]}: memory {now:.0f}% used (at least {lowest:.0f}% "
+                     f"for {_span(history, params.memory_window_s):.0f} s)"
+                     + ("; Ray kills workers at this level" if oom else "")),
+            explanation=(
+                "This node's memory is almost full. When it reaches "
+                f"{params.memory_oom_percent:.0f} %, Ray's memory monitor kills a worker "
+                "to save the node (the task that started last goes first); the task is "
+                "retried, or fails with an OutOfMemoryError. Run fewer tasks at once here "
+                "(ask for memory per task with memory=..., or more num_cpus each), make "
+                "each task hold less (work on smaller pieces, put shared data in the "
+                "object store once with ray.put), or add nodes."
+            ),
+        ))
+    return flags
+
+
+def gpu_idle(history: History, params: DetectParams) -> list[Flag]:
+    maps = _covered(history, params.gpu_idle_window_s, params.gpu_idle_min_polls, params)
+    flags = []
+    for node_id in maps[-1] if maps else {}:
+        if not _held(maps, node_id, lambda n: _idle_allocated_gpus(n, params) >= 1):
+            continue
+        node = maps[-1][node_id]
+        idle = min(_idle_allocated_gpus(m[node_id], params) for m in maps)
+        peak = max(g.utilization_percent or 0.0 for m in maps for g in m[node_id].gpus)
+        flags.append(Flag(
+            kind="gpu_idle",
+            severity="warning",
+            nodes=(node_id,),
+            message=(f"node {node_id[:8]}: {idle} of {_allocated(node)} allocated GPU"
+                     f"{'s' if _allocated(node) > 1 else ''} under "
+                     f"{params.gpu_idle_percent:.0f}% busy for "
+                     f"{_span(history, params.gpu_idle_window_s):.0f} s (peak {peak:.0f}%)"),
+            explanation=(
+                "Ray gave GPUs on this node to tasks or actors (num_gpus), yet the devices "
+                "sit almost idle: nothing else can be scheduled on them, so they are paid "
+                "for and wasted. The GPU is waiting for something. Often it is data "
+                "loading: reading and decoding batches on the CPU is slower than the GPU "
+                "consumes them (load in parallel, prefetch, use more loader workers). Or "
+                "the task's own Python code between GPU calls is the bottleneck (a CPU "
+                "bottleneck: look at the worker's CPU, near 100 % of one core). Or a "
+                "collective operation (all-reduce in distributed training) is stuck "
+                "waiting for a peer that died or lags behind."
+            ),
+        ))
+    return flags
+
+
+def gpu_memory_full(history: History, params: DetectParams) -> list[Flag]:
+    recent = history.last(params.gpu_memory_polls)
+    if len(recent) < params.gpu_memory_polls or not all(s.status.connected for s in recent):
+        return []
+    maps = [_nodes_by_id(s) for s in recent]
+    flags = []
+    for node_id, node in maps[-1].items():
+        full = [gpu for gpu in node.gpus if _held(maps, node_id, _device_memory_above(
+            gpu.index, params.gpu_memory_percent))]
+        if not full:
+            continue
+        devices = ", ".join(f"GPU {g.index} {_gpu_memory_percent(g):.0f}%" for g in full)
+        flags.append(Flag(
+            kind="gpu_memory_full",
+            severity="warning",
+            nodes=(node_id,),
+            message=f"node {node_id[:8]}: memory full on {devices}",
+            explanation=(
+                "Almost all of this GPU's memory is in use. The next allocation (a larger "
+                "batch, a second copy of a model, another task sharing the device) fails "
+                "with a CUDA out-of-memory error. Lower the batch size, free tensors that "
+                "are no longer needed, or give each task a whole GPU (num_gpus=1) rather "
+                "than a fraction of one."
+            ),
+        ))
+    return flags
+
+
 # --- small readers -----------------------------------------------------------
 
 
-def _doing_work(workers: tuple[Worker, ...]) -> list[Worker]:
-    return [w for w in workers if w.worker_type != "DRIVER"]
+def _nodes_by_id(snapshot: Snapshot) -> NodeMap:
+    return {n.node_id: n for n in snapshot.nodes}
 
 
-def _node_cpu(snapshot: Snapshot, node_id: str) -> float:
-    return next((n.cpu_percent for n in snapshot.nodes if n.node_id == node_id), 0.0)
+def _trusted(node: Node | None) -> bool:
+    """Its figures can be read: listed, ALIVE, and reported."""
+    return node is not None and node.state == "ALIVE" and node.figures_known
 
 
-def _node_logical(snapshot: Snapshot, node_id: str) -> float:
-    return next((n.cpus_used for n in snapshot.nodes if n.node_id == node_id), 0.0)
+def _held(maps: list[NodeMap], node_id: str, condition: Callable[[Node], bool]) -> bool:
+    """The node is trusted in every one of these polls, and the condition holds in each."""
+    for nodes in maps:
+        node = nodes.get(node_id)
+        if node is None or not _trusted(node) or not condition(node):
+            return False
+    return True
+
+
+def _covered(history: History, seconds: float, min_polls: int,
+             params: DetectParams) -> list[NodeMap]:
+    """The polls of the last `seconds`, if they are enough and cover the window."""
+    window = history.window(seconds)
+    if (len(window) < min_polls
+            or window[-1].time - window[0].time < params.window_coverage * seconds):
+        return []
+    return [_nodes_by_id(s) for s in window]
+
+
+def _span(history: History, seconds: float) -> float:
+    window = history.window(seconds)
+    return window[-1].time - window[0].time if window else 0.0
+
+
+def _doing_work(snapshot: Snapshot) -> list[Worker]:
+    """Workers (not drivers) of the nodes not known dead: a DEAD node's workers linger
+    in Ray's list with their last figures."""
+    dead = {n.node_id for n in snapshot.nodes if n.state != "ALIVE"}
+    return [w for w in snapshot.workers if w.worker_type != "DRIVER" and w.node_id not in dead]
+
+
+def _worker_cpu_by_node(snapshot: Snapshot) -> dict[str, float | None]:
+    """Cores the workers of each node burn; None where some worker's figure is unknown."""
+    burned: dict[str, float | None] = {}
+    for worker in _doing_work(snapshot):
+        so_far = burned.get(worker.node_id, 0.0)
+        burned[worker.node_id] = None if so_far is None or worker.cpu_source == "none" \
+            else so_far + worker.cpu_percent / 100.0
+    return burned
+
+
+def _memory_percent(node: Node) -> float:
+    return 100.0 * node.memory_used_bytes / node.memory_total_bytes \
+        if node.memory_total_bytes else 0.0
+
+
+def _allocated(node: Node) -> int:
+    """Devices the logical allocation occupies: 0.5 GPU still holds one device."""
+    return math.ceil(node.gpus_used - 1e-9) if node.gpus_used > 0 else 0
+
+
+def _idle_allocated_gpus(node: Node, params: DetectParams) -> int:
+    """How many allocated GPUs run under the threshold (0 when any device is unknown).
+
+    Ray does not say which device a logical GPU is, so: allocated devices minus the
+    devices measured busy (a busy device is assumed to be an allocated one)."""
+    if not node.gpus or any(g.utilization_percent is None for g in node.gpus):
+        return 0
+    busy = sum(1 for g in node.gpus if (g.utilization_percent or 0.0) >= params.gpu_idle_percent)
+    return max(0, min(_allocated(node), len(node.gpus)) - busy)
+
+
+def _device(node: Node, index: int) -> Gpu | None:
+    return next((g for g in node.gpus if g.index == index), None)
+
+
+def _device_memory_above(index: int, percent: float) -> Callable[[Node], bool]:
+    return lambda node: _gpu_memory_percent(_device(node, index)) > percent
+
+
+def _gpu_memory_percent(gpu: Gpu | None) -> float:
+    if gpu is None or gpu.memory_total_bytes <= 0:
+        return 0.0
+    return 100.0 * gpu.memory_used_bytes / gpu.memory_total_bytes
 
 
 def _finished(snapshot: Snapshot) -> int:

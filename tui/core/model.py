@@ -87,6 +87,9 @@ class Node:
     gpus: tuple[Gpu, ...] = ()  # measured devices, from Ray's agent on the node
     state_since: float | None = None  # epoch s of the last state change (e.g. when it died)
     figures_age_s: float = 0.0  # age of the measured figures (the dashboard's lag)
+    # False while the measured CPU/memory figures are not reported yet: they are
+    # unknown then (shown "-"), never 0, and no detector reads them
+    figures_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,7 @@ class Event:
     message: str  # one line
     subject: str = ""  # what it is about (flag key, node id, actor id, task id, ...)
     detail: str = ""  # longer text (an explanation, an error)
+    duration_s: float | None = None  # how long it lasted (a cleared flag, an ended run)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ and the cursor follows its row (not its index) across refreshes and sorts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import KeysView, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Self
 
 from rich.text import Text
@@ -29,6 +30,20 @@ def _length(cell: Any) -> int:
     return cell.cell_len if isinstance(cell, Text) else len(str(cell))
 
 
+REMOVE_ONE_BY_ONE_AT_MOST = 32
+
+
+@dataclass
+class SyncCounts:
+    """What `sync` did, counted since the table was made (tests and benches read it)."""
+
+    cell_updates: int = 0  # cells changed in place
+    rows_added: int = 0
+    rows_removed: int = 0
+    row_repaints: int = 0  # rows repainted one by one
+    full_repaints: int = 0  # whole-table repaints (rows came or went, a column widened)
+
+
 class KeyedTable(DataTable[Any]):
     """Columns are fixed at construction; the first column must hold a `KeyedText`."""
 
@@ -39,6 +54,8 @@ class KeyedTable(DataTable[Any]):
         self._column_spec = list(columns)
         self._shown: dict[str, tuple[Any, ...]] = {}
         self._order: dict[str, int] = {}
+        self._order_list: list[str] = []
+        self.counts = SyncCounts()  # the public repaint hook
 
     def refresh(self, *args: Any, **kwargs: Any) -> Self:
         # update_cell refreshes the whole table on every call; during `sync` one
@@ -48,6 +65,41 @@ class KeyedTable(DataTable[Any]):
         return super().refresh(*args, **kwargs)
 
     def on_mount(self) -> None:
+        for key, label in self._column_spec:
+            self.add_column(label, key=key)
+
+    @property
+    def column_keys(self) -> list[str]:
+        return [key for key, _ in self._column_spec]
+
+    @property
+    def shown_keys(self) -> KeysView[str]:
+        return self._shown.keys()
+
+    def cells_of(self, key: str) -> tuple[Any, ...] | None:
+        """The cells shown for a row (None if it is not shown)."""
+        return self._shown.get(key)
+
+    @property
+    def ordered_keys(self) -> list[str]:
+        """The row keys in the order of the last sync."""
+        return self._order_list
+
+    def rows_in_view(self, margin: int | None = None, around: int | None = None) -> range:
+        """Row indexes on screen (or a screen centred on row `around`), with `margin`
+        rows (default one screen) either side."""
+        height = max(1, self.size.height)
+        margin = height if margin is None else margin
+        top = int(self.scroll_y) if around is None else max(0, around - height // 2)
+        return range(max(0, top - margin), top + height + margin)
+
+    def set_columns(self, columns: Sequence[tuple[str, str]]) -> None:
+        """Replace the columns (e.g. a GPU column when a GPU node joins); rows go too."""
+        if list(columns) == self._column_spec:
+            return
+        self._column_spec = list(columns)
+        self.clear(columns=True)
+        self._shown, self._order, self._order_list = {}, {}, []
         for key, label in self._column_spec:
             self.add_column(label, key=key)
 
@@ -64,7 +116,7 @@ class KeyedTable(DataTable[Any]):
     def sync(self, rows: Mapping[str, Sequence[Any]], order: Sequence[str]) -> None:
         """Show exactly `rows` (key -> cells) in `order` (keys, first row first)."""
         selected = self.selected_key
-        column_keys = [key for key, _ in self._column_spec]
+        column_keys = self.column_keys
         self._defer_refresh = True
         try:
             changed = self._apply_cells(rows, column_keys)
@@ -73,10 +125,13 @@ class KeyedTable(DataTable[Any]):
         # Repaint only what changed: on a live but idle cluster that is a few rows whose
         # CPU figure moved, not the whole table every poll.
         if changed is None or len(changed) > self.size.height:  # one repaint is cheaper then
+            self.counts.full_repaints += 1
             self.refresh()
         else:
+            self.counts.row_repaints += len(changed)
             for key in changed:
                 self.refresh_row(self.get_row_index(key))
+        self._order_list = list(order)
         new_order = {key: index for index, key in enumerate(order)}
         if new_order != self._order or len(self._order) != len(self._shown):
             self._order = new_order
@@ -91,15 +146,25 @@ class KeyedTable(DataTable[Any]):
         when rows came or went or a column widened (the whole table moves then)."""
         changed: set[str] = set()
         everything = False
-        for key in [k for k in self._shown if k not in rows]:
+        gone = [k for k in self._shown if k not in rows]
+        if len(gone) > REMOVE_ONE_BY_ONE_AT_MOST:
+            # DataTable.remove_row renumbers every row (O(rows) each): past a few dozen,
+            # starting over and adding the rows back is far cheaper
+            self.clear()
+            self.counts.rows_removed += len(self._shown)
+            self._shown, self._order = {}, {}
+            gone = []
+        for key in gone:
             self.remove_row(key)
             del self._shown[key]
+            self.counts.rows_removed += 1
             everything = True
         for key, cells in rows.items():
             cells = tuple(cells)
             old = self._shown.get(key)
             if old is None:
                 self.add_row(*cells, key=key)
+                self.counts.rows_added += 1
                 everything = True
             else:
                 for column, before, after in zip(column_keys, old, cells, strict=True):
@@ -107,6 +172,7 @@ class KeyedTable(DataTable[Any]):
                         # widths are recomputed only when a cell grows (cheap otherwise)
                         wider = _length(after) > _length(before)
                         self.update_cell(key, column, after, update_width=wider)
+                        self.counts.cell_updates += 1
                         everything = everything or wider
                         changed.add(key)
             self._shown[key] = cells

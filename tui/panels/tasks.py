@@ -9,14 +9,50 @@ from textual.widgets import Static
 
 from tui.core.kinds import STATE_GROUPS, state_group
 from tui.core.model import Snapshot, Task
-from tui.panels.cells import show
+from tui.panels.cells import fields_text, show
 from tui.panels.keyed_table import KeyedTable
+from tui.panels.protocol import Detail
 from tui.panels.view import ViewState
 
 COUNTS_AGE_SHOWN_S = 5.0
+RATE_WINDOW_S = 10.0
+PROGRESS_WIDTH = 16
+# the progress bar's parts: finished, failed, running, pending (others are not drawn)
+PROGRESS_PARTS = (("FINISHED", "█", "green"), ("FAILED", "█", "red"),
+                  ("RUNNING", "▓", "cyan"), ("PENDING", "░", ""))
 
 STATES = STATE_GROUPS  # the columns; others go to "other"
 column_of = state_group
+
+
+def progress_bar(counts: dict[str, int], width: int) -> Text:
+    """Finished, failed, running and pending as one bar of `width` cells, in proportion
+    (a part that is not zero gets at least one cell)."""
+    total = sum(counts.get(state, 0) for state, _, _ in PROGRESS_PARTS)
+    bar = Text()
+    if total == 0:
+        return Text("·" * width, style="dim")
+    cells = [(counts.get(state, 0) * width / total, char, style)
+             for state, char, style in PROGRESS_PARTS]
+    sizes = [max(1, round(share)) if share else 0 for share, _, _ in cells]
+    while sum(sizes) > width:  # rounding up the small parts: take it from the biggest
+        sizes[sizes.index(max(sizes))] -= 1
+    sizes[sizes.index(max(sizes))] += width - sum(sizes)
+    for size, (_, char, style) in zip(sizes, cells, strict=True):
+        bar.append(char * size, style=style)
+    return bar
+
+
+def finishing_rates(snapshots: list[Snapshot]) -> dict[str, float]:
+    """Tasks finished per second by function over these snapshots (oldest first); by
+    the summaries' counts, so only functions whose count moved or stayed are known."""
+    if len(snapshots) < 2 or snapshots[-1].time <= snapshots[0].time:
+        return {}
+    first, last = snapshots[0], snapshots[-1]
+    before = {g.name: g.by_state.get("FINISHED", 0) for g in first.tasks.by_function}
+    seconds = last.time - first.time
+    return {g.name: max(0, g.by_state.get("FINISHED", 0) - before.get(g.name, 0)) / seconds
+            for g in last.tasks.by_function}
 
 
 class TasksPanel(Vertical):
@@ -28,12 +64,13 @@ class TasksPanel(Vertical):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._last: Snapshot | None = None
+        self._tasks: dict[str, Task] = {}  # the listed tasks by row key, for details
 
     def compose(self) -> ComposeResult:
         yield Static("", id="tasks-caption", classes="caption")
         yield KeyedTable(
-            [("function", "function"), ("PENDING", "pending"), ("RUNNING", "running"),
+            [("function", "function"), ("progress", "progress"), ("rate", "finished/s"),
+             ("PENDING", "pending"), ("RUNNING", "running"),
              ("FINISHED", "finished"), ("FAILED", "failed"), ("other", "other"),
              ("total", "total")],
             id="tasks-by-function",
@@ -46,17 +83,20 @@ class TasksPanel(Vertical):
         )
 
     def show(self, snapshot: Snapshot, view: ViewState) -> None:
-        self._last = snapshot
         summary = snapshot.tasks
         groups = [g for g in summary.by_function if view.matches(g.name)]
         by_function = self.query_one("#tasks-by-function", KeyedTable)
+        rates = finishing_rates(view.recent(RATE_WINDOW_S))
         rows = {}
         for group in groups:
             counts = dict.fromkeys((*STATES, "other"), 0)
             for state, count in group.by_state.items():
                 counts[column_of(state)] += count
+            rate = rates.get(group.name)
             rows[group.name] = (
                 by_function.first_cell(group.name, group.name),
+                progress_bar(counts, PROGRESS_WIDTH),
+                "-" if rate is None else f"{rate:.1f}",
                 *(Text(str(counts[s]), style="bold red" if s == "FAILED" and counts[s] else "")
                   for s in (*STATES, "other")),
                 str(group.total),
@@ -82,6 +122,7 @@ class TasksPanel(Vertical):
         order = [t.task_id for t in sorted(tasks, key=lambda t: (t.state != "RUNNING",
                                                                  t.name, t.task_id))]
         listing.sync(task_rows, order)
+        self._tasks = {t.task_id: t for t in tasks}
         states = "  ".join(f"{state.lower()} {count}"
                            for state, count in sorted(summary.by_state.items()))
         # Ray's summary of a big cluster takes seconds, so it is asked less often: say so
@@ -96,9 +137,18 @@ class TasksPanel(Vertical):
     def _more(total: int, shown: int) -> str:
         return f" (of {total})" if total > shown else ""
 
-    def selected_task(self) -> Task | None:
+    def tab_label(self, snapshot: Snapshot) -> str:
+        return f"Tasks {len(snapshot.tasks.running)}"
+
+    def selected_detail(self) -> Detail | None:
         key = self.query_one("#tasks-list", KeyedTable).selected_key
-        if self._last is None or key is None:
-            return None
-        tasks = (*self._last.tasks.running, *self._last.tasks.failed)
-        return next((t for t in tasks if t.task_id == key), None)
+        task = self._tasks.get(key) if key is not None else None
+        return task_detail(task) if task is not None else None
+
+
+def task_detail(task: Task) -> Detail:
+    return f"Task {task.name}", fields_text([
+        ("task id", task.task_id), ("name", task.name), ("state", task.state),
+        ("worker pid", task.worker_pid), ("node", task.node_id),
+        ("actor", task.actor_id), ("error type", task.error_type),
+        ("error", task.error_message)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from tui.core.model import Flag, Severity, WorkerKey
+from tui.core.model import Flag, Severity, Snapshot, WorkerKey
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
@@ -14,9 +14,11 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 class ViewState:
     filter_text: str = ""
     flags: tuple[Flag, ...] = ()
-    worker_cpu_history: Callable[[int, str], list[float]] = field(
-        default=lambda pid, node_id: [])
+    worker_cpu_history: Callable[[WorkerKey], list[float]] = field(default=lambda key: [])
     interval_s: float = 1.0
+    node_cpu_history: Callable[[str], list[float]] = field(default=lambda node_id: [])
+    # the connected snapshots of the last N seconds, oldest first (History.window)
+    recent: Callable[[float], list[Snapshot]] = field(default=lambda seconds: [])
 
     def matches(self, *texts: object) -> bool:
         needle = self.filter_text.strip().lower()

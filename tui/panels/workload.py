@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Log, Static
 
-from tui.workload_runs import WorkloadUpdate
+from tui.launch.background import WorkloadUpdate
 
 STATUS_STYLE = {"SUCCEEDED": "bold green", "FAILED": "bold red", "STOPPED": "bold yellow",
                 "RUNNING": "bold cyan", "PENDING": "cyan", "SUBMITTING": "cyan"}

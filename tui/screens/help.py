@@ -10,8 +10,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 INTRO = (
-    "raytui shows a Ray cluster live. Tabs: Workers (busiest first), Tasks, Actors, "
-    "Flags (what looks wrong, enter explains), Workload (what f or g launched)."
+    "raytui shows a Ray cluster live. Tabs: Workers (busiest first; grouped by node on "
+    "a cluster of several), Tasks, Actors, Flags (what looks wrong, enter explains), "
+    "Workload (what f or g launched)."
 )
 
 
@@ -19,7 +20,7 @@ def key_label(key: str) -> str:
     names = {"question_mark": "?", "slash": "/", "plus": "+", "minus": "-", "tab": "tab",
              "enter": "enter", "escape": "esc", "full_stop": ".", "comma": ",",
              "left_square_bracket": "[", "right_square_bracket": "]",
-             "circumflex_accent": "^", "dollar_sign": "$"}
+             "circumflex_accent": "^", "dollar_sign": "$", "right": "→", "left": "←"}
     return ", ".join(names.get(k, k) for k in key.split(","))
 
 

@@ -3,16 +3,16 @@
 The sweep (`workloads.lab`) runs as its own job driver; a thread worker follows its
 output and hands each measured size to the screen as it arrives, so the plot and
 the table grow live. Leaving the screen (esc) does not stop the sweep, so the
-monitor's Workers panel can be watched meanwhile; `x` stops it, and so does the
-app exiting.
+monitor's Workers panel can be watched meanwhile; `x` stops it. Quitting the app
+asks whether to stop it or leave it running (the app's quit question); any other exit
+stops it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,7 +21,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from tui.core.lab_runs import submit_sweep
+from tui.launch import lab as lab_launch
+from tui.launch.job_run import Finished, JobRun, Output, Submitted
+from tui.launch.jobs import JobClient
 from tui.panels.lab_plot import LabPlot, sweep_series
 from workloads import lab_results as lab
 
@@ -33,16 +35,6 @@ INTRO = {
           "fan-outs: the gap is the cost of moving the data through the object store.",
 }
 EMPTY = "press c to run the compute sweep, i for the io sweep"
-
-
-class SweepLauncher(Protocol):
-    """What `tui.core.jobs.JobLauncher` offers; a fake implements it in tests."""
-
-    def submit(self, module: str, args: Sequence[str], name: str = "") -> str: ...
-
-    def follow(self, job_id: str, poll_s: float = 0.5) -> Iterator[Any]: ...
-
-    def stop(self, job_id: str) -> None: ...
 
 
 class LabScreen(Screen[None]):
@@ -64,7 +56,7 @@ class LabScreen(Screen[None]):
     """
 
     def __init__(self, dashboard_url: str | None = None, *,
-                 make_launcher: Callable[[], SweepLauncher] | None = None,
+                 make_launcher: Callable[[], JobClient] | None = None,
                  sizes: dict[str, Sequence[int]] | None = None,
                  repeats: int = lab.DEFAULT_REPEATS, count: int | None = None,
                  poll_s: float = 0.5) -> None:
@@ -80,10 +72,8 @@ class LabScreen(Screen[None]):
         self.summary: dict[str, Any] | None = None
         self.running = False
         self.job_id: str | None = None
-        self._stop = threading.Event()
-        self._stop_lock = threading.Lock()  # the closing app and the worker may both stop
-        self._stopped_jobs: set[str] = set()
-        self._active_launcher: SweepLauncher | None = None
+        self.sweep: JobRun[dict[str, Any]] | None = None
+        self._left_running = False  # the quit question's "leave it running"
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Trade-offs lab[/b]: when does distributing pay off, and what does "
@@ -100,19 +90,19 @@ class LabScreen(Screen[None]):
 
     # --- actions ------------------------------------------------------------
 
-    def action_run(self, kind: str) -> None:
+    def action_run(self, kind: lab.Kind) -> None:
         if self.running:
             self.notify("a sweep is running: x stops it", severity="warning")
             return
         try:
-            launcher = self._launcher()
+            client = self._client()
         except Exception as err:  # not connected yet, or no dashboard: say so, stay open
             self._status(f"cannot run the sweep: {err}", "bold red")
             return
+        params = lab_launch.default_params(kind, self.sizes[kind], self.count, self.repeats)
+        sweep = JobRun(client, lab_launch.job(params), poll_s=self.poll_s)
         self.kind, self.points, self.summary, self.job_id = kind, [], None, None
-        self._active_launcher = launcher
-        self.running = True
-        self._stop.clear()
+        self.sweep, self.running, self._left_running = sweep, True, False
         self.query_one("#lab-intro", Static).update(
             "[b]Trade-offs lab[/b]: when does distributing pay off, and what does IO cost?  "
             + INTRO[kind])
@@ -120,12 +110,12 @@ class LabScreen(Screen[None]):
         self._reset_table()
         self._redraw_plot()
         self._status(f"{kind} sweep: submitting the job...", "cyan")
-        self.run_worker(lambda: self._follow(launcher, kind), thread=True, group="lab-sweep",
+        self.run_worker(lambda: self._follow(sweep), thread=True, group="lab-sweep",
                         exit_on_error=False)
 
     def action_stop(self) -> None:
-        if self.running:
-            self._stop.set()
+        if self.running and self.sweep is not None:
+            self.sweep.stop()
             self._status(f"{self.kind} sweep: stopping...", "bold yellow")
 
     def action_ignore(self) -> None:
@@ -134,59 +124,57 @@ class LabScreen(Screen[None]):
     def action_close(self) -> None:
         self.app.pop_screen()
 
+    # --- the app's quit question (see tui/launch/background.py RunningLaunch) ---
+
+    def describe(self) -> str:
+        job = f" (job {self.job_id})" if self.job_id else ""
+        return f"the lab's {self.kind} sweep{job}"
+
+    def stop_job(self) -> None:
+        if self.sweep is not None:
+            self.sweep.stop()
+
+    def leave_running(self) -> None:
+        self._left_running = True
+        if self.sweep is not None:
+            self.sweep.leave_running()
+
     def on_unmount(self) -> None:
-        # The app is closing: do not leave a sweep burning the cluster's CPUs. Stopped
-        # here, not only by the worker: the process may exit before it polls again.
-        self._stop.set()
-        if self.running and self.job_id and self._active_launcher is not None:
+        # The app is closing: do not leave a sweep burning the cluster's CPUs unless the
+        # user said so. Stopped here, not only by the worker: the process may exit
+        # before it polls again (JobRun asks Ray once, whoever asks first).
+        if self.running and self.sweep is not None and not self._left_running:
             with contextlib.suppress(Exception):
-                self._stop_job(self._active_launcher, self.job_id)
+                self.sweep.stop()
 
-    def _stop_job(self, launcher: SweepLauncher, job_id: str) -> None:
-        """Ask Ray to stop the job, once, whoever notices first."""
-        with self._stop_lock:
-            if job_id in self._stopped_jobs:
-                return
-            self._stopped_jobs.add(job_id)
-        launcher.stop(job_id)
-
-    def _launcher(self) -> SweepLauncher:
+    def _client(self) -> JobClient:
         if self._make_launcher is not None:
             return self._make_launcher()
         if not self.dashboard_url:
             raise RuntimeError("no Ray dashboard to submit the job to")
-        from tui.core.jobs import JobLauncher
+        from tui.launch.ray_jobs import JobLauncher
 
         return JobLauncher(self.dashboard_url)
 
     # --- the thread worker: follows the job, hands events to the screen ------
 
-    def _follow(self, launcher: SweepLauncher, kind: str) -> None:
-        sizes = self.sizes[kind]
-        state: Any = None
-        tail = ""
+    def _follow(self, sweep: JobRun[dict[str, Any]]) -> None:
+        reader = lab.SweepEventReader()
         try:
-            job_id = submit_sweep(launcher, kind, sizes, self.count, self.repeats)
-            if self._stop.is_set():  # x, or the app closing, while the job was submitted
-                self._stop_job(launcher, job_id)
-                self._stop.clear()
-            self._from_thread(self._job_started, job_id)
-            reader = lab.SweepEventReader()
-            for state, new_text in launcher.follow(job_id, poll_s=self.poll_s):
-                if new_text.strip():
-                    tail = new_text.strip().splitlines()[-1]
-                for event in reader.feed(new_text):
-                    self._from_thread(self._on_event, event)
-                if self._stop.is_set() and not state.finished:
-                    self._stop_job(launcher, job_id)
-                    self._stop.clear()  # asked once; follow() ends when the job stops
-            for event in reader.close():
-                self._from_thread(self._on_event, event)
+            for event in sweep.events():
+                if isinstance(event, Submitted):
+                    self._from_thread(self._job_started, event.job_id)
+                elif isinstance(event, Output):
+                    for sweep_event in reader.feed(event.text):
+                        self._from_thread(self._on_event, sweep_event)
+                elif isinstance(event, Finished):
+                    for sweep_event in reader.close():
+                        self._from_thread(self._on_event, sweep_event)
+                    tail = event.output.strip().splitlines()[-1:] or [""]
+                    self._from_thread(self._finished, event.state.status,
+                                      event.state.message or tail[0])
         except Exception as err:  # shown on screen; never takes the app down
             self._from_thread(self._finished, "FAILED", f"{type(err).__name__}: {err}")
-            return
-        status = str(getattr(state, "status", "LOST"))
-        self._from_thread(self._finished, status, getattr(state, "message", "") or tail)
 
     def _from_thread(self, callback: Callable[..., None], *args: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the app has exited meanwhile

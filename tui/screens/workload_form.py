@@ -1,6 +1,13 @@
-"""A small form to launch a workload with other values than the defaults (keys F, G)."""
+"""A small form to launch a workload with other values than the defaults (keys F, G).
+
+Defaults and checks are the workload descriptors' (tui/launch), as for the keys and the
+command line; the form only turns text into numbers.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -8,10 +15,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
-from tui.workload_runs import WorkloadSpec, fibonacci_spec, gsod_spec
+from tui.launch import fibonacci, gsod
+from tui.launch.job_run import JobSpec
 
 
-class WorkloadForm(ModalScreen[WorkloadSpec | None]):
+class WorkloadForm(ModalScreen[JobSpec[Any] | None]):
     """Fields by name; enter in any field launches, esc cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -25,26 +33,29 @@ class WorkloadForm(ModalScreen[WorkloadSpec | None]):
     WorkloadForm #form-error { color: $error; height: auto; }
     """
 
-    def __init__(self, kind: str, cpus: int) -> None:
+    def __init__(self, kind: str, cpus: int, memory_bytes: int | None = None) -> None:
         super().__init__()
         self.kind = kind  # "fibonacci" or "gsod"
         self.cpus = cpus
+        self.memory_bytes = memory_bytes  # the cluster's, for the Fibonacci memory check
 
     def compose(self) -> ComposeResult:
         with Vertical():
             if self.kind == "fibonacci":
                 yield Static("[b]Launch Fibonacci[/b] (a Ray job; enter launches, esc cancels)")
-                yield from self._field("size", "100000")
-                yield from self._field("count", str(8 * self.cpus))  # as the f key
+                fib = fibonacci.watch_params(self.cpus)  # as the f key
+                yield from self._field("size", str(fib.size))
+                yield from self._field("count", str(fib.count))
                 with Horizontal():
                     yield Label("pattern")
                     yield Select([("parallel", "parallel"), ("serial", "serial")],
                                  value="parallel", allow_blank=False, id="pattern")
             else:
                 yield Static("[b]Launch GSOD[/b] (a Ray job; enter launches, esc cancels)")
-                yield from self._field("year 1", "1980")
-                yield from self._field("year 2", "2020")
-                yield from self._field("scale", "0.02")
+                params = gsod.watch_params()  # as the g key
+                yield from self._field("year 1", str(params.years[0]))
+                yield from self._field("year 2", str(params.years[1]))
+                yield from self._field("scale", f"{params.scale:g}")
             yield Static("", id="form-error")
 
     def _field(self, label: str, value: str) -> ComposeResult:
@@ -63,21 +74,24 @@ class WorkloadForm(ModalScreen[WorkloadSpec | None]):
             return
         self.dismiss(spec)
 
-    def spec(self) -> WorkloadSpec:
+    def spec(self) -> JobSpec[Any]:
         if self.kind == "fibonacci":
             size, count = _int(self._value("size"), "size", 0), _int(self._value("count"),
                                                                       "count", 1)
-            pattern = str(self.query_one("#pattern", Select).value)
-            return fibonacci_spec(size, count, pattern)
+            serial = self.query_one("#pattern", Select).value == "serial"
+            fib = replace(fibonacci.watch_params(self.cpus), size=size, count=count,
+                          pattern="serial" if serial else "parallel")
+            fibonacci.check(fib, self.cpus, self.memory_bytes)
+            return fibonacci.job(fib)
         year_a = _int(self._value("year-1"), "year 1", 1901)
         year_b = _int(self._value("year-2"), "year 2", 1901)
         try:
             scale = float(self._value("scale"))
         except ValueError:
             raise ValueError("scale must be a number, e.g. 0.02") from None
-        if not 0 < scale <= 1:
-            raise ValueError("scale must be above 0 and at most 1")
-        return gsod_spec(year_a, year_b, scale)
+        params = replace(gsod.watch_params(), years=(year_a, year_b), scale=scale)
+        gsod.check(params)
+        return gsod.job(params)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -5,8 +5,11 @@ ones `raytui gsod synth`/`fetch` wrote there); otherwise synthetic archives gene
 once per (scale, seed) into the cache, `$XDG_CACHE_HOME/raytui/gsod` or
 `~/.cache/raytui/gsod`.
 
-The driver reads each archive and puts its bytes in Ray's object store: an actor may run
-on a node that does not have the file (never assume a shared disk).
+An actor may run on a node that does not have the file (never assume a shared disk):
+each actor is asked first whether it sees the driver's very file on the driver's node
+(`GSODActor.has_file`); if so it reads the file itself, else the driver puts the
+archive's bytes in Ray's object store for it. `load_s` runs from the load calls to both
+loads done; starting the actor processes is `actors_start_s`.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import ray
 
 from workloads.gsod.actor import ArchiveError, GSODActor
@@ -101,6 +105,10 @@ class CompareResult:
     actor_nodes: dict[str, str]  # the Ray node each year's actor ran on
     load_s: float
     total_s: float
+    actors_start_s: float = 0.0
+    archive_via: dict[str, str] = field(default_factory=dict)  # "file" or "object store"
+    actor_load_cpu_s: dict[str, float] = field(default_factory=dict)  # the loading thread's
+    actor_peak_rss_mb: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -136,13 +144,23 @@ def compare_years(year1: int, year2: int, high_temp: float = DEFAULT_HIGH_TEMP,
         if data_dir is None:
             raise ValueError("compare_years needs data_dir or archives")
         archives = find_archives(years, Path(data_dir))
-    # Bytes through the object store: the actors may land on nodes without these files.
-    refs = {year: ray.put(Path(archives[year]).read_bytes()) for year in years}
-    sizes = {year: Path(archives[year]).stat().st_size for year in years}
+    stats = {year: os.stat(archives[year]) for year in years}
+    sizes = {year: stat.st_size for year, stat in stats.items()}
     actors = {year: GSODActor.remote(year, high_temp) for year in years}  # type: ignore[attr-defined]
     try:
+        here = ray.get_runtime_context().get_node_id()
+        has_file = [actors[y].has_file.remote(str(archives[y]), sizes[y], stats[y].st_mtime_ns,
+                                              here) for y in years]
+        local = dict(zip(years, _wait_for_actors(has_file), strict=True))
+        actors_start_s = time.perf_counter() - started
+        # Bytes through the object store for an actor on another node, as a numpy array
+        # so the actor reads them in place (a bytes object would be copied into its heap).
+        sources = {year: str(archives[year]) if local[year] else
+                   ray.put(np.frombuffer(Path(archives[year]).read_bytes(), dtype=np.uint8))
+                   for year in years}
         load_started = time.perf_counter()
-        loads = {year: actors[year].load_data.remote(refs[year], sizes[year]) for year in years}
+        loads = {year: actors[year].load_data.remote(sources[year], sizes[year])
+                 for year in years}
         try:
             # The first load to fail ends the run; the other actor is killed below.
             _wait_with_progress(actors, list(loads.values()), sum(sizes.values()), show_progress)
@@ -167,7 +185,10 @@ def compare_years(year1: int, year2: int, high_temp: float = DEFAULT_HIGH_TEMP,
         next_year_rows={y: s["next_year_rows"] for y, s in by_year.items()},
         archives={str(y): str(archives[y]) for y in years},
         actor_nodes={y: s["node_id"] for y, s in by_year.items()},
-        load_s=load_s, total_s=time.perf_counter() - started,
+        load_s=load_s, total_s=time.perf_counter() - started, actors_start_s=actors_start_s,
+        archive_via={str(y): "file" if local[y] else "object store" for y in years},
+        actor_load_cpu_s={y: s["load_cpu_s"] for y, s in by_year.items()},
+        actor_peak_rss_mb={y: s["peak_rss_mb"] for y, s in by_year.items()},
     )
 
 
@@ -176,6 +197,24 @@ ACTOR_START_TIMEOUT_S = 180.0
 
 class ActorsDidNotStart(RuntimeError):
     """The actors never answered: no free resources, or their runtime env failed."""
+
+
+def _did_not_start(start_timeout_s: float) -> ActorsDidNotStart:
+    return ActorsDidNotStart(
+        f"the GSOD actors did not start within {start_timeout_s:.0f} s (no free CPU for "
+        "them, or their worker setup failed: see `ray status` and the Ray logs)")
+
+
+def _wait_for_actors(first_calls: list[Any],
+                     start_timeout_s: float = ACTOR_START_TIMEOUT_S) -> list[Any]:
+    """The answers to each actor's first call, once every actor has started."""
+    try:
+        return ray.get(first_calls, timeout=start_timeout_s)
+    except ray.exceptions.GetTimeoutError:
+        raise _did_not_start(start_timeout_s) from None
+    except (ray.exceptions.RayActorError, ray.exceptions.RuntimeEnvSetupError) as err:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise ActorsDidNotStart(f"the GSOD actors could not start: {reason}") from None
 
 
 def _wait_with_progress(actors: dict[int, Any], loads: list[Any], total_bytes: int,
@@ -200,15 +239,12 @@ def _wait_with_progress(actors: dict[int, Any], loads: list[Any], total_bytes: i
                 answered = True
             except (ray.exceptions.GetTimeoutError, ray.exceptions.RayError):
                 if not answered and time.monotonic() > deadline:
-                    raise ActorsDidNotStart(
-                        f"the GSOD actors did not start within {start_timeout_s:.0f} s "
-                        "(no free CPU for them, or their worker setup failed: see "
-                        "`ray status` and the Ray logs)") from None
+                    raise _did_not_start(start_timeout_s) from None
                 continue
             if not bar:
                 continue
             done = sum(s["bytes_read"] for s in states)
-            detail = ", ".join(f"{s['year']}: {s['members']:,} stations {s['rows']:,} rows"
+            detail = ", ".join(f"{s['year']}: {s['stations']:,} stations {s['rows']:,} rows"
                                for s in states)
             bar.update(done, detail)
     if bar:

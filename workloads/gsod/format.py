@@ -267,8 +267,8 @@ def parse_member(data: bytes, member: str, year: int | None = None) -> MemberRow
     except ValueError:
         return parse_member_slow(data, member, year)
     result = MemberRows(rows=len(temp_texts), next_year_rows=next_year)
-    result.temps[station.decode()] = temps
-    result.station_rows[station.decode()] = len(temps)
+    result.temps[station.decode("latin-1")] = temps  # as the slow path decodes
+    result.station_rows[station.decode("latin-1")] = len(temps)
     return result
 
 
