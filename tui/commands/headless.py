@@ -23,6 +23,7 @@ from tui.commands import (
     positive_float,
 )
 from tui.core.kinds import FLAG_KINDS
+from tui.core.logfile import leave
 from tui.core.redact import REDACT_ENV
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def snapshot_command(args: argparse.Namespace) -> int:
         print(snapshot_json(snapshot))
     else:
         print("\n".join(snapshot_text(snapshot)))
-    return 0
+    leave(0)  # calls still in flight are not waited for
 
 
 def watch_command(args: argparse.Namespace) -> int:
@@ -150,7 +151,7 @@ def watch_command(args: argparse.Namespace) -> int:
             never_connected = not source.ever_connected
             reason = source.message
     except KeyboardInterrupt:
-        return 0  # Ctrl-C is the normal way to end an open-ended watch
+        leave(0)  # Ctrl-C is the normal way to end an open-ended watch
     except RecordingError as err:
         raise UsageError(f"raytui watch: {err}") from None
     finally:
@@ -159,11 +160,11 @@ def watch_command(args: argparse.Namespace) -> int:
     if never_connected:
         print(f"raytui watch: never connected to the cluster ({reason or 'no answer'})",
               file=sys.stderr)
-        return 2
+        leave(2)
     if raised:
         print(f"raytui watch: flag raised: {', '.join(sorted(raised))}", file=sys.stderr)
-        return 1
-    return 0
+        leave(1)
+    leave(0)  # --duration is wall-clock: calls still in flight are not waited for
 
 
 def _poll_until(source: LiveSource, deadline: float | None) -> Snapshot | None:

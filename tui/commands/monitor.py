@@ -18,7 +18,7 @@ import threading
 from types import FrameType
 
 from tui.app import RaytuiApp
-from tui.core.logfile import divert_stderr, route_logging
+from tui.core.logfile import divert_stderr, leave, route_logging
 from tui.poller import SnapshotSource
 from tui.workload_runs import Launcher
 
@@ -76,7 +76,7 @@ def run_app(args: argparse.Namespace) -> int:
         app.stop_background(timeout=3.0)
         background.stop()  # bounded: a driver's shutdown never holds the exit
         _restore_signals(previous)
-    return app.return_code or 0
+    leave(app.return_code or 0)
 
 
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)

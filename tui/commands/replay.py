@@ -33,7 +33,7 @@ def run_replay(args: argparse.Namespace) -> int:
         recording = Recording(path)
     except RecordingError as err:
         raise UsageError(f"raytui replay: {err}") from None
-    from tui.core.logfile import divert_stderr
+    from tui.core.logfile import divert_stderr, leave
     from tui.replay import ReplayApp, ReplaySource
 
     divert_stderr()
@@ -44,4 +44,4 @@ def run_replay(args: argparse.Namespace) -> int:
     finally:
         app.stop_background(timeout=2.0)
         recording.close()
-    return app.return_code or 0
+    leave(app.return_code or 0)
