@@ -4,6 +4,7 @@ is picked up (and named a new one), and --duration is kept whatever Ray does."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import psutil
@@ -62,10 +63,8 @@ def test_watch_of_an_embedded_cluster_killed_ends_on_time() -> None:
         ray_processes = psutil.Process(run.process.pid).children(recursive=True)
         assert ray_processes, "the embedded cluster has no processes?"
         for child in ray_processes:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
-            except psutil.NoSuchProcess:
-                pass
         assert run.process.wait(60) == 0
         ended = run.elapsed()
     # --duration counts from the start; the cluster took `connected_at` to start
