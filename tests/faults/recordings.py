@@ -9,10 +9,10 @@ from tests.app.fakes import T0, make_snapshot
 from tui.core.model import to_json
 
 
-def write_big_recording(path: Path, count: int) -> int:
+def write_big_recording(path: Path, count: int, workers: int = 40) -> int:
     """`count` snapshots one second apart; returns the file's size in bytes."""
-    line = json.dumps(to_json(make_snapshot(time=T0, busy={p: 10.0 for p in range(1001, 1041)})),
-                      separators=(",", ":"))
+    busy = {pid: 10.0 for pid in range(1001, 1001 + workers)}
+    line = json.dumps(to_json(make_snapshot(time=T0, busy=busy)), separators=(",", ":"))
     head, tail = line.split(f'"time":{T0}', 1)
     with path.open("w", encoding="utf-8") as out:
         for index in range(count):
