@@ -35,11 +35,11 @@ import os, sys, time, ray
 ray.init(address=sys.argv[1])
 out = sys.argv[2]
 
-@ray.remote(num_cpus=0.1)
+@ray.remote(num_cpus=0.5)
 def tiny(i):
     return i
 
-@ray.remote(num_cpus=0.1)
+@ray.remote(num_cpus=0)
 class Counter:
     def bump(self, n):
         return n + 1
@@ -51,9 +51,12 @@ def on_term(*_):
     global stop
     stop = True
 import signal; signal.signal(signal.SIGTERM, on_term)
+in_flight = []
 while not stop:
-    ray.get([tiny.remote(i) for i in range(500)])
-    tasks += 500
+    batch = [tiny.remote(i) for i in range(500)]  # submitted while the last one runs
+    ray.get(in_flight)
+    tasks += len(in_flight)
+    in_flight = batch
     if time.monotonic() - last_actor > 3:
         made = [Counter.remote() for _ in range(3)]
         ray.get([a.bump.remote(1) for a in made])

@@ -53,10 +53,12 @@ def run_app(args: argparse.Namespace) -> int:
                     return None
             if background.error is not None:
                 raise background.error
+        from tui.core.redact import redaction_wanted
         from tui.core.supervise import LiveSource
 
         route_logging()
-        return LiveSource(connection())
+        # the screen keeps titles as Ray reports them unless RAYTUI_REDACT=1
+        return LiveSource(connection(), redact=redaction_wanted(False))
 
     def make_launcher() -> Launcher:
         if attached is None and (not background.ready.is_set() or background.error is not None):

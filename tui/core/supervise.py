@@ -26,6 +26,7 @@ from typing import Protocol
 from tui.core.connection import ConnectError, RayConnection
 from tui.core.history import History
 from tui.core.model import ConnectionPhase, Snapshot, Status
+from tui.core.redact import redact_snapshot
 from tui.core.text import error_line, first_line
 
 DISCONNECT_AFTER_S = 10.0
@@ -46,12 +47,14 @@ class LiveSource:
     def __init__(self, connection: RayConnection,
                  make_collector: Callable[[RayConnection], PollingSource] | None = None,
                  *, clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time) -> None:
+                 wall: Callable[[], float] = time.time, redact: bool = False) -> None:
+        """`redact`: mask secret arguments in worker titles (tui/core/redact.py)."""
         if make_collector is None:
             from tui.core.collector import Collector
 
             make_collector = Collector
         self.connection = connection
+        self.redact = redact
         self._make_collector = make_collector
         self._clock, self._wall = clock, wall
         self._collector: PollingSource | None = make_collector(connection)
@@ -153,7 +156,8 @@ class LiveSource:
                                    phase_message=self.message, cluster_id=self._session)
 
     def _with_phase(self, snapshot: Snapshot) -> Snapshot:
-        return dataclasses.replace(snapshot, status=self._status(snapshot.status))
+        snapshot = dataclasses.replace(snapshot, status=self._status(snapshot.status))
+        return redact_snapshot(snapshot) if self.redact else snapshot
 
     def _status_only(self) -> Snapshot:
         status = Status(connected=False, address=self.connection.describe(),
