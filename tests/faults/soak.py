@@ -6,7 +6,8 @@ exits 1 when one misses its bound:
 - open file descriptors after minute 1: flat (max - min <= 5)
 - no poll that is not "connected" (the cluster is up all along)
 - task counts never older than 30 s
-- at 20 minutes, at least 50,000 tasks (pro rata for a shorter run)
+- at 20 minutes, at least 50,000 tasks (pro rata for a shorter run); the churn runs
+  at --tasks-per-s (default 60/s)
 
     python -m tests.faults.soak --minutes 20
 """
@@ -20,8 +21,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -51,12 +52,15 @@ def on_term(*_):
     global stop
     stop = True
 import signal; signal.signal(signal.SIGTERM, on_term)
+rate = float(sys.argv[3])
+started = time.monotonic()
 in_flight = []
 while not stop:
-    batch = [tiny.remote(i) for i in range(500)]  # submitted while the last one runs
+    batch = [tiny.remote(i) for i in range(50)]  # submitted while the last one runs
     ray.get(in_flight)
     tasks += len(in_flight)
     in_flight = batch
+    time.sleep(max(0.0, started + (tasks + 50) / rate - time.monotonic()))
     if time.monotonic() - last_actor > 3:
         made = [Counter.remote() for _ in range(3)]
         ray.get([a.bump.remote(1) for a in made])
@@ -70,14 +74,14 @@ while not stop:
 """
 
 
-def soak(minutes: float) -> int:
+def soak(minutes: float, tasks_per_s: float = 60.0) -> int:
     duration = minutes * 60
     keep = Path(tempfile.mkdtemp(prefix="raytui-soak-"))  # outlives the head's temp dir
     counts_file, churn_log = keep / "churn-counts", keep / "churn.log"
     with RayHead(num_cpus=2) as head:
         with churn_log.open("w") as log:
             churn = subprocess.Popen([sys.executable, "-c", CHURN, head.gcs_address,
-                                      str(counts_file)],
+                                      str(counts_file), f"{tasks_per_s:g}"],
                                      env={**os.environ, "RAY_AUTH_MODE": "token"},
                                      stdout=log, stderr=subprocess.STDOUT)
         time.sleep(5)  # the churn is running before the watch starts
@@ -163,7 +167,10 @@ def soak(minutes: float) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, default=20.0)
-    return soak(parser.parse_args().minutes)
+    parser.add_argument("--tasks-per-s", type=float, default=60.0,
+                        help="churn rate (60/s: 72,000 tasks in 20 minutes)")
+    args = parser.parse_args()
+    return soak(args.minutes, args.tasks_per_s)
 
 
 if __name__ == "__main__":
