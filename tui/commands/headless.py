@@ -129,6 +129,7 @@ def watch_command(args: argparse.Namespace) -> int:
     # --duration is wall-clock time from the start of the command, whatever the
     # cluster does: a poll still running at the deadline is abandoned, not awaited
     deadline = None if args.duration is None else time.monotonic() + args.duration
+    never_connected, reason = False, ""
     try:
         with live_source(args) as source:
             next_poll = time.monotonic()
@@ -151,7 +152,7 @@ def watch_command(args: argparse.Namespace) -> int:
             never_connected = not source.ever_connected
             reason = source.message
     except KeyboardInterrupt:
-        leave(0)  # Ctrl-C is the normal way to end an open-ended watch
+        pass  # Ctrl-C is the normal way to end an open-ended watch: report as usual
     except RecordingError as err:
         raise UsageError(f"raytui watch: {err}") from None
     finally:
