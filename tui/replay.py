@@ -24,6 +24,8 @@ from tui.core.record import RecordingError
 from tui.core.text import error_line
 from tui.panels.header import HeaderPanel
 
+INDEX_WAIT_S = 30.0  # a seek to the end waits this long at most for the index
+
 
 class Snapshots(Protocol):
     """A list of snapshots, or a Recording that reads them on demand."""
@@ -43,10 +45,17 @@ class ReplaySource:
         self.history = History(history_len)
         self._history_end = 0  # history holds snapshots [.., _history_end)
         self._hold = True  # the next poll shows `index` as it is (start, or after a seek)
+        self._to_end = False  # a seek to the end before the index reached it
         self._lock = threading.Lock()
 
     def poll_once(self) -> Snapshot:
+        if self._to_end:
+            indexed = getattr(self.snapshots, "indexed", None)
+            if indexed is not None:
+                indexed.wait(INDEX_WAIT_S)
         with self._lock:
+            if self._to_end:
+                self.index, self._to_end = len(self.snapshots) - 1, False
             if self.playing and not self._hold and self.index < len(self.snapshots) - 1:
                 self.index += 1
             self._hold = False
@@ -72,8 +81,15 @@ class ReplaySource:
 
     def seek(self, delta: int) -> None:
         with self._lock:
-            self.index = max(0, min(len(self.snapshots) - 1, self.index + delta))
+            target = self.index + delta
+            self.index = max(0, min(len(self.snapshots) - 1, target))
+            # past what is indexed so far: the end, once the index has it (on the poll thread)
+            self._to_end = target > self.index and not self._indexed()
             self._hold = True
+
+    def _indexed(self) -> bool:
+        indexed = getattr(self.snapshots, "indexed", None)
+        return indexed is None or bool(indexed.is_set())
 
     def close(self) -> None:
         close = getattr(self.snapshots, "close", None)
