@@ -17,6 +17,7 @@ from typing import Any, Literal
 Severity = Literal["info", "warning", "critical"]
 # where a worker's CPU/memory figures came from; "none" means not reported yet (unknown)
 CpuSource = Literal["psutil", "dashboard", "none"]
+ConnectionPhase = Literal["starting", "connected", "stale", "disconnected", "failed"]
 
 
 @dataclass(frozen=True, order=True)
@@ -40,6 +41,18 @@ class Status:
     poll_ms: float = 0.0
     # parts served from an earlier answer (asked every few seconds): their age
     answer_age_s: dict[str, float] = field(default_factory=dict)
+    # What the connection is doing (set by tui/core/supervise.py; None from a bare
+    # Collector: then `connected` alone tells). `phase_since` is wall-clock time.
+    phase: ConnectionPhase | None = None
+    phase_since: float | None = None
+    phase_message: str = ""
+    cluster_id: str = ""  # the cluster's session name: a new one means a new cluster
+
+    @property
+    def current_phase(self) -> ConnectionPhase:
+        if self.phase is not None:
+            return self.phase
+        return "connected" if self.connected else "disconnected"
 
 
 @dataclass(frozen=True)
