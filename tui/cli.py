@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "tui.commands.gsod",
     "tui.commands.lab",
     "tui.commands.replay",
+    "tui.commands.logs",
+    "tui.commands.errors",
 )
 
 

@@ -12,6 +12,7 @@ Asked on demand (the Errors tab while it is open, `raytui errors`), never in eve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from tui.core.sources.http import DashboardHttp, SourceError
 from tui.core.text import first_line, last_line
 
 FAILED_TASK_LIMIT = 1_000
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::|$)")  # "ValueError: bad size"
 DEAD_ACTOR_LIMIT = 1_000
 
 # Ray's ActorDiedErrorContext.reason, in the words a user needs
@@ -52,13 +54,26 @@ class FailedTask:
         """One line: what a Python traceback says happened (its last line)."""
         return last_line(self.message) or self.error_type
 
+    @property
+    def kind(self) -> str:
+        """The Python exception's class for a task that raised, else Ray's error type.
+
+        Ray calls every user exception TASK_EXECUTION_EXCEPTION; a ValueError and a
+        KeyError of one function are different problems, so they group apart.
+        """
+        if self.error_type == "TASK_EXECUTION_EXCEPTION":
+            match = _EXCEPTION_LINE.match(self.summary)
+            if match:
+                return match.group(1)
+        return self.error_type
+
 
 @dataclass(frozen=True)
 class ErrorGroup:
     """The failures of one function with one error type."""
 
     function: str
-    error_type: str
+    error_type: str  # the exception's class, or Ray's error type (see FailedTask.kind)
     count: int
     first_ms: int | None
     last_ms: int | None
@@ -159,7 +174,7 @@ def group_failures(tasks: Iterable[FailedTask]) -> tuple[ErrorGroup, ...]:
     """One group per (function, error type), the most recent failure first."""
     by_key: dict[tuple[str, str], list[FailedTask]] = {}
     for task in tasks:
-        by_key.setdefault((task.function, task.error_type), []).append(task)
+        by_key.setdefault((task.function, task.kind), []).append(task)
     groups = []
     for (function, error_type), members in by_key.items():
         times = [t.end_time_ms for t in members if t.end_time_ms]
