@@ -161,3 +161,31 @@ def wait_finished(api: JobsApi, job_id: str, timeout_s: float) -> str:
         time.sleep(0.5)
         status = api.status(job_id)
     return status
+
+
+class JobLogStream:
+    """A job's log as chunks, polled from the jobs API until `close()` or the job ends."""
+
+    def __init__(self, api: JobsApi, job_id: str, tail: int) -> None:
+        self._stop = threading.Event()
+        self._chunks = api.follow_logs(job_id, self._stop, tail)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._chunks)
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+class JobLogFeed:
+    """A submitted job's driver output (one stream: the jobs API merges stdout and stderr)."""
+
+    streams = ("out",)
+
+    def __init__(self, api: JobsApi, job_id: str) -> None:
+        self.api = api
+        self.job_id = job_id
+        self.title = f"job {job_id}"
+
+    def open(self, suffix: str, tail: int) -> JobLogStream:
+        return JobLogStream(self.api, self.job_id, tail)

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -166,3 +166,32 @@ def split_lines(pending: str, chunk: str) -> tuple[list[str], str]:
     text = pending + chunk
     lines = text.split("\n")
     return [line.rstrip("\r") for line in lines[:-1]], lines[-1]
+
+
+class LogStream(Protocol):
+    def __iter__(self) -> Iterator[str]: ...
+
+    def close(self) -> None: ...
+
+
+class LogFeed(Protocol):
+    """What a log view reads: a title, the streams it has, and an open stream."""
+
+    title: str
+    streams: tuple[str, ...]  # ("out", "err"), or ("out",) when there is one
+
+    def open(self, suffix: str, tail: int) -> LogStream: ...
+
+
+class ProcessLogFeed:
+    """A worker's, actor's or task's log through the state API."""
+
+    streams = ("out", "err")
+
+    def __init__(self, source: LogSource, target: LogTarget) -> None:
+        self.source = source
+        self.target = target
+        self.title = target.describe().rsplit(" (", 1)[0]
+
+    def open(self, suffix: str, tail: int) -> LogStream:
+        return self.source.follow(replace(self.target, suffix=suffix), tail)
