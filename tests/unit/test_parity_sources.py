@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tui.core.control import Control, Refused, Target, read_only_from_env
 from tui.core.sources.errors import explain_death, failed_task, group_failures
 from tui.core.sources.jobs_api import job_row, tail_lines
 from tui.core.sources.logs import LogTarget, split_lines
 from tui.core.sources.stacks import highlighted_lines
-
-import pytest
 
 
 def row(task_id: str, function: str, message: str, end: int) -> dict[str, object]:

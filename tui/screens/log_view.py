@@ -52,9 +52,11 @@ class LogViewScreen(Screen[None]):
     LogViewScreen #log-search.-visible { display: block; }
     """
 
-    def __init__(self, feed: LogFeed, tail: int = DEFAULT_TAIL) -> None:
+    def __init__(self, feed: LogFeed, tail: int = DEFAULT_TAIL,
+                 max_lines: int = MAX_LINES) -> None:
         super().__init__()
         self.feed = feed
+        self.max_lines = max_lines
         self.tail = tail
         self.suffix = feed.streams[0]
         self.follow = True
@@ -69,7 +71,7 @@ class LogViewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="log-title")
         yield Static("", id="log-status")
-        log = Log(max_lines=MAX_LINES, highlight=True, auto_scroll=True, id="log-lines")
+        log = Log(max_lines=self.max_lines, highlight=True, auto_scroll=True, id="log-lines")
         log.highlighter = self._highlighter
         yield log
         yield Input(placeholder="search (enter finds, esc cancels)", id="log-search")
@@ -159,7 +161,7 @@ class LogViewScreen(Screen[None]):
     def status_text(self) -> str:
         parts = [f"{self.log_widget.line_count} lines"]
         if self.dropped:
-            parts.append(f"{self.dropped} older lines dropped (keeps the last {MAX_LINES:,})")
+            parts.append(f"{self.dropped} older lines dropped (keeps the last {self.max_lines:,})")
         parts.append(f"follow {'on' if self.follow else 'off'}")
         if self.term:
             parts.append(self._match_text())
