@@ -36,6 +36,7 @@ def clock(ms: int | None) -> str:
 class ErrorsPanel(Vertical):
     DEFAULT_CSS = """
     ErrorsPanel #errors-caption { height: 1; color: $text-muted; }
+    ErrorsPanel #errors-preview { height: 2; color: $text; border-top: solid $primary; }
     """
 
     def __init__(self, fetch: FetchErrors | None, refresh_s: float = REFRESH_S,
@@ -55,6 +56,7 @@ class ErrorsPanel(Vertical):
         yield KeyedTable([("what", "function / actor"), ("error", "error"), ("count", "count"),
                           ("first", "first"), ("last", "last"), ("message", "latest message")],
                          id="errors-table")
+        yield Static("", id="errors-preview")  # the selected row's message, not cut
 
     @property
     def table(self) -> KeyedTable:
@@ -111,6 +113,18 @@ class ErrorsPanel(Vertical):
                     order.append(actor.key)
         self.table.sync(rows, order)
         show(self.query_one("#errors-caption", Static), self._caption())
+        self._show_preview()
+
+    @on(DataTable.RowHighlighted, "#errors-table")
+    def _show_preview(self) -> None:
+        item = self.selected_item()
+        if isinstance(item, ErrorGroup):
+            line = f"{item.function}: {item.latest.summary}"
+        elif isinstance(item, DeadActor):
+            line = f"{item.class_name} {item.name}: {item.cause}".replace("  ", " ")
+        else:
+            line = ""
+        show(self.query_one("#errors-preview", Static), Text(line))
 
     def _group_row(self, group: ErrorGroup) -> tuple[object, ...]:
         return (self.table.first_cell(group.function, group.key, "bold"),

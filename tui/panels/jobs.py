@@ -40,8 +40,14 @@ def duration_text(seconds: float | None) -> str:
     return f"{seconds // 3600:.0f}h{seconds % 3600 // 60:02.0f}m"
 
 
-def start_text(ms: int | None) -> str:
-    return time.strftime("%m-%d %H:%M:%S", time.localtime(ms / 1000)) if ms else "-"
+def start_text(ms: int | None, today: float | None = None) -> str:
+    """Clock time, with the date only when it was not today."""
+    if not ms:
+        return "-"
+    when = time.localtime(ms / 1000)
+    now = time.localtime(today if today is not None else time.time())
+    same_day = (when.tm_year, when.tm_yday) == (now.tm_year, now.tm_yday)
+    return time.strftime("%H:%M:%S" if same_day else "%m-%d %H:%M", when)
 
 
 class JobsPanel(Vertical):
@@ -64,8 +70,9 @@ class JobsPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("asking Ray for its jobs...", id="jobs-caption")
-        yield KeyedTable([("id", "job"), ("status", "status"), ("entrypoint", "entrypoint"),
-                          ("start", "start"), ("duration", "took"), ("message", "message")],
+        yield KeyedTable([("id", "job"), ("status", "status"), ("start", "start"),
+                          ("duration", "took"), ("entrypoint", "entrypoint"),
+                          ("message", "message")],
                          id="jobs-table")
 
     @property
@@ -111,8 +118,8 @@ class JobsPanel(Vertical):
             rows[job.id] = (
                 self.table.first_cell(job.id, job.id),
                 Text(job.status, style=STATUS_STYLE.get(job.status, "")),
-                job.entrypoint[:50], start_text(job.start_ms),
-                duration_text(job.duration_s(now)), job.message[:80])
+                start_text(job.start_ms, now), duration_text(job.duration_s(now)),
+                job.entrypoint[:50], job.message[:80])
         self.table.sync(rows, list(rows))
         show(self.query_one("#jobs-caption", Static), self._caption())
 
