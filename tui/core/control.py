@@ -77,6 +77,14 @@ class Target:
         return None
 
 
+@dataclass(frozen=True)
+class ClusterLink:
+    """How to reach the cluster for actions: its dashboard, and its GCS when known."""
+
+    dashboard_url: str
+    gcs_address: str | None = None  # None on a dashboard-only connection
+
+
 class Control:
     def __init__(self, dashboard_url: str, *, read_only: bool = False,
                  gcs_address: str | None = None) -> None:

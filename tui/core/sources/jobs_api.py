@@ -180,7 +180,7 @@ class JobLogStream:
 class JobLogFeed:
     """A submitted job's driver output (one stream: the jobs API merges stdout and stderr)."""
 
-    streams = ("out",)
+    streams: tuple[str, ...] = ("out",)
 
     def __init__(self, api: JobsApi, job_id: str) -> None:
         self.api = api

@@ -186,7 +186,7 @@ class LogFeed(Protocol):
 class ProcessLogFeed:
     """A worker's, actor's or task's log through the state API."""
 
-    streams = ("out", "err")
+    streams: tuple[str, ...] = ("out", "err")
 
     def __init__(self, source: LogSource, target: LogTarget) -> None:
         self.source = source
