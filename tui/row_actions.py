@@ -96,6 +96,32 @@ class RowActions(App[int]):
 
         self.run_worker(run, thread=True, group="control", exit_on_error=False)
 
+    # --- what the Errors and Jobs tabs ask (in their thread workers) ----------
+
+    def fetch_errors(self) -> Any:
+        from tui.core.sources.errors import ErrorsSource
+        from tui.core.sources.http import DashboardHttp
+
+        http = DashboardHttp(self._link_or_raise().dashboard_url, timeout_s=10.0)
+        try:
+            return ErrorsSource(http).report()
+        finally:
+            http.close()
+
+    def fetch_jobs(self) -> Any:
+        from tui.core.sources.jobs_api import JobsApi
+
+        api = JobsApi(self._link_or_raise().dashboard_url)
+        try:
+            return api.jobs()
+        finally:
+            api.close()
+
+    def _link_or_raise(self) -> ClusterLink:
+        if self.cluster_link is None:
+            raise Refused("no cluster here")
+        return self.cluster_link()
+
     # --- l: log ---------------------------------------------------------------
 
     def action_row_log(self) -> None:

@@ -39,7 +39,7 @@ class ErrorsPanel(Vertical):
     ErrorsPanel #errors-preview { height: 2; color: $text; border-top: solid $primary; }
     """
 
-    def __init__(self, fetch: FetchErrors | None, refresh_s: float = REFRESH_S,
+    def __init__(self, fetch: FetchErrors | None = None, refresh_s: float = REFRESH_S,
                  **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._fetch = fetch
@@ -70,13 +70,18 @@ class ErrorsPanel(Vertical):
         self._draw()
         self.refresh_if_due()
 
+    def _fetcher(self) -> FetchErrors | None:
+        """The fetch given, else the app's `fetch_errors` (the app knows the cluster)."""
+        return self._fetch or getattr(self.app, "fetch_errors", None)
+
     def refresh_if_due(self, force: bool = False) -> None:
-        if self._fetch is None or self._in_flight:
+        fetch = self._fetcher()
+        if fetch is None or self._in_flight:
             return
         if force or time.monotonic() - self._asked_at >= self.refresh_s:
             self._in_flight = True
             self._asked_at = time.monotonic()
-            self._load(self._fetch)
+            self._load(fetch)
 
     @work(thread=True, exclusive=True, group="errors-fetch")
     def _load(self, fetch: FetchErrors) -> None:

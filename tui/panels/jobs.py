@@ -55,7 +55,7 @@ class JobsPanel(Vertical):
     JobsPanel #jobs-caption { height: 1; color: $text-muted; }
     """
 
-    def __init__(self, fetch: FetchJobs | None, refresh_s: float = REFRESH_S,
+    def __init__(self, fetch: FetchJobs | None = None, refresh_s: float = REFRESH_S,
                  now: Callable[[], float] = time.time, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._fetch = fetch
@@ -84,13 +84,18 @@ class JobsPanel(Vertical):
         self._draw()
         self.refresh_if_due()
 
+    def _fetcher(self) -> FetchJobs | None:
+        """The fetch given, else the app's `fetch_jobs` (the app knows the cluster)."""
+        return self._fetch or getattr(self.app, "fetch_jobs", None)
+
     def refresh_if_due(self, force: bool = False) -> None:
-        if self._fetch is None or self._in_flight:
+        fetch = self._fetcher()
+        if fetch is None or self._in_flight:
             return
         if force or time.monotonic() - self._asked_at >= self.refresh_s:
             self._in_flight = True
             self._asked_at = time.monotonic()
-            self._load(self._fetch)
+            self._load(fetch)
 
     @work(thread=True, exclusive=True, group="jobs-fetch")
     def _load(self, fetch: FetchJobs) -> None:
