@@ -17,15 +17,60 @@ from textual.screen import Screen
 
 from tui.core.control import ClusterLink, Control, Refused, Target
 from tui.core.model import Snapshot
+from tui.core.sources.logs import LogFeed
+from tui.core.sources.stacks import StackResult
 from tui.core.text import error_line
 from tui.screens.confirm import YES, Choice, ConfirmScreen
 
 NO_ROW = "select a worker, actor, task or job row first"
 
 
-def target_from_panel(panel: object) -> Target | None:
+def target_from_panel(panel: object, pane_id: str, snapshot: Snapshot | None) -> Target | None:
+    """The panel's own `selected_target()`, else the selected row of a core tab, by its key."""
     selected = getattr(panel, "selected_target", None)
-    return selected() if callable(selected) else None
+    if callable(selected):
+        result = selected()
+        return result if isinstance(result, Target) else None
+    if snapshot is None:
+        return None
+    from textual.widget import Widget
+
+    from tui.panels.keyed_table import KeyedTable
+
+    if not isinstance(panel, Widget):
+        return None
+    # the Tasks tab has two tables: the focused one is the row the user means
+    tables = [t for t in panel.query(KeyedTable) if t.has_focus] or list(panel.query(KeyedTable))
+    key = tables[0].selected_key if tables else None
+    return target_for_row(pane_id, key, snapshot) if key else None
+
+
+def target_for_row(pane_id: str, key: str, snapshot: Snapshot) -> Target | None:
+    """Rows are keyed as the core panels key them: worker "node:pid", actor id, task id."""
+    if pane_id == "workers":
+        worker = next((w for w in snapshot.workers if f"{w.node_id}:{w.pid}" == key), None)
+        if worker is None:
+            return None
+        kind = "actor" if worker.actor_id else "worker"
+        return Target(kind, worker.node_id, worker.pid, worker.actor_id,  # type: ignore[arg-type]
+                      worker.running_task.task_id if worker.running_task else None,
+                      name=worker.title.removeprefix("ray::"),
+                      local=worker.cpu_source == "psutil",
+                      function=worker.running_task.name if worker.running_task else "")
+    if pane_id == "actors":
+        actor = next((a for a in snapshot.actors if a.actor_id == key), None)
+        if actor is None:
+            return None
+        label = f"{actor.class_name} {actor.name}".strip()
+        return Target("actor", actor.node_id, actor.pid, actor.actor_id, name=label)
+    if pane_id == "tasks":
+        task = next((t for t in (*snapshot.tasks.running, *snapshot.tasks.failed)
+                     if t.task_id == key), None)
+        if task is None:
+            return None
+        return Target("task", task.node_id, task.worker_pid, task.actor_id, task.task_id,
+                      name=task.name, function=task.name)
+    return None
 
 
 def with_locality(target: Target, snapshot: Snapshot | None) -> Target:
@@ -53,13 +98,17 @@ class RowActions(App[int]):
     def push_modal(self, screen: Screen[Any]) -> None:  # provided by the app
         raise NotImplementedError
 
+    def active_pane(self) -> str:  # provided by the app
+        raise NotImplementedError
+
     def active_panel_widget(self) -> object:  # provided by the app
         raise NotImplementedError
 
     # --- helpers ------------------------------------------------------------
 
     def selected_target(self) -> Target | None:
-        target = target_from_panel(self.active_panel_widget())
+        snapshot = getattr(self, "shown", None) or self.latest
+        target = target_from_panel(self.active_panel_widget(), self.active_pane(), snapshot)
         return with_locality(target, self.latest) if target is not None else None
 
     def _link(self) -> ClusterLink | None:
@@ -72,7 +121,7 @@ class RowActions(App[int]):
             self.notify(f"not connected yet: {error_line(err)}", severity="warning", timeout=4)
             return None
 
-    def _control(self, link: ClusterLink) -> Control:
+    def make_control(self, link: ClusterLink) -> Control:
         return Control(link.dashboard_url, read_only=self.read_only,
                        gcs_address=link.gcs_address)
 
@@ -132,21 +181,26 @@ class RowActions(App[int]):
         link = self._link()
         if link is None:
             return
+        feed = self.log_feed(target, link)
+        if feed is None:
+            self.notify(f"{target.describe()} has no log to show (no process)", timeout=4)
+            return
         from tui.screens.log_view import LogViewScreen
 
+        self.push_modal(LogViewScreen(feed))
+
+    def log_feed(self, target: Target, link: ClusterLink) -> LogFeed | None:
+        """A job's log from the jobs API; any other row's from the state API."""
         if target.kind == "job":
             from tui.core.sources.jobs_api import JobLogFeed, JobsApi
 
-            self.push_modal(LogViewScreen(JobLogFeed(JobsApi(link.dashboard_url),
-                                                     target.job_id or "")))
-            return
+            return JobLogFeed(JobsApi(link.dashboard_url), target.job_id or "")
         log_target = target.log_target()
         if log_target is None:
-            self.notify(f"{target.describe()} has no log to show (no process)", timeout=4)
-            return
+            return None
         from tui.core.sources.logs import LogSource, ProcessLogFeed
 
-        self.push_modal(LogViewScreen(ProcessLogFeed(LogSource(link.dashboard_url), log_target)))
+        return ProcessLogFeed(LogSource(link.dashboard_url), log_target)
 
     # --- t: stack -------------------------------------------------------------
 
@@ -158,20 +212,25 @@ class RowActions(App[int]):
         link = self._link()
         if link is None:
             return
-        from tui.core.sources.http import DashboardHttp
-        from tui.core.sources.stacks import stack_of
         from tui.screens.stack import StackScreen
 
-        pid, node = target.pid, target.node_id or ""
+        self.push_modal(StackScreen(f"stack of {target.describe()}",
+                                    self.stack_fetch(target, link), target.function))
 
-        def fetch() -> Any:
+    def stack_fetch(self, target: Target, link: ClusterLink) -> Callable[[], StackResult]:
+        from tui.core.sources.http import DashboardHttp
+        from tui.core.sources.stacks import stack_of
+
+        pid, node = target.pid or 0, target.node_id or ""
+
+        def fetch() -> StackResult:
             http = DashboardHttp(link.dashboard_url)
             try:
                 return stack_of(http, pid, node, target.local)
             finally:
                 http.close()
 
-        self.push_modal(StackScreen(f"stack of {target.describe()}", fetch, target.function))
+        return fetch
 
     # --- k: kill an actor, stop a job -------------------------------------------
 
@@ -186,7 +245,7 @@ class RowActions(App[int]):
         link = self._link()
         if link is None:
             return
-        control = self._control(link)
+        control = self.make_control(link)
         if target.kind == "job":
             job_id = target.job_id or ""
 
@@ -224,7 +283,7 @@ class RowActions(App[int]):
             self.notify(f"cannot signal {target.describe()}: it runs on another machine "
                         "(k kills actors through Ray)", severity="warning", timeout=5)
             return
-        control = Control("", read_only=self.read_only)
+        control = self.make_control(ClusterLink(""))
         key = (target.node_id, target.pid)
         force = key in self._sigtermed
         signal_name = "SIGKILL" if force else "SIGTERM"
