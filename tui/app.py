@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import on
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -23,17 +23,21 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from tui.core.control import ClusterLink
 from tui.core.history import History
 from tui.core.model import Snapshot
 from tui.panels.actors import ActorsPanel
 from tui.panels.cells import show
+from tui.panels.errors import ErrorsPanel
 from tui.panels.flags import FlagsPanel, flag_line
 from tui.panels.header import HeaderPanel
+from tui.panels.jobs import JobsPanel
 from tui.panels.tasks import TasksPanel
 from tui.panels.view import ViewState
 from tui.panels.workers import WorkersPanel
 from tui.panels.workload import WorkloadPanel
 from tui.poller import Poller, SnapshotSource
+from tui.row_actions import RowActions
 from tui.screens.detail import (
     DetailScreen,
     actor_detail,
@@ -52,16 +56,16 @@ from tui.workload_runs import (
     gsod_spec,
 )
 
-PANES = ("workers", "tasks", "actors", "flags", "workload")
+PANES = ("workers", "tasks", "actors", "flags", "errors", "jobs", "workload")
 TABLE_PANES = {"workers": WorkersPanel, "tasks": TasksPanel, "actors": ActorsPanel,
-               "flags": FlagsPanel}
+               "flags": FlagsPanel, "errors": ErrorsPanel, "jobs": JobsPanel}
 INTERVALS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 FIB_SIZE = 100_000
 FIB_TASKS_PER_CPU = 8  # enough queued work to watch the workers fill up for a while
 GSOD_YEARS = (1980, 2020)
 GSOD_SCALE = 0.02  # the workload's own default: seconds, not minutes
 
-TablePanel = WorkersPanel | TasksPanel | ActorsPanel | FlagsPanel
+TablePanel = WorkersPanel | TasksPanel | ActorsPanel | FlagsPanel | ErrorsPanel | JobsPanel
 SourceOpener = Callable[[threading.Event], SnapshotSource | None]
 
 
@@ -83,7 +87,7 @@ class WorkloadChanged(Message):
         self.update = update
 
 
-class RaytuiApp(App[int]):
+class RaytuiApp(RowActions):
     CSS_PATH = "app.tcss"
     TITLE = "raytui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
@@ -104,13 +108,24 @@ class RaytuiApp(App[int]):
         Binding("tab", "next_panel", "Next panel", priority=True),
         Binding("enter", "details", "Details"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("e", "jump('errors')", "Errors tab"),
+        Binding("J", "jump('jobs')", "Jobs tab"),
+        Binding("l", "row_log", "Log of the row"),
+        Binding("t", "row_stack", "Stack of the row"),
+        Binding("k", "row_kill", "Kill actor / stop job"),
+        Binding("K", "row_terminate", "SIGTERM, then SIGKILL, a process"),
     ]
 
     def __init__(self, *, open_source: SourceOpener, address_label: str,
                  interval_s: float = 1.0,
                  make_launcher: Callable[[], Launcher] | None = None,
-                 cluster_cpus: Callable[[], int] = lambda: os.cpu_count() or 1) -> None:
+                 cluster_cpus: Callable[[], int] = lambda: os.cpu_count() or 1,
+                 cluster_link: Callable[[], ClusterLink] | None = None,
+                 read_only: bool = False) -> None:
         super().__init__()
+        self.cluster_link = cluster_link  # for logs, stacks, errors, jobs and control
+        self.read_only = read_only
+        self._sigtermed: set[tuple[str | None, int]] = set()
         self.address_label = address_label
         self.connection_state = "starting Ray..."
         self.connected_label = "connected"
@@ -143,6 +158,10 @@ class RaytuiApp(App[int]):
                     yield ActorsPanel(id="actors-panel")
                 with TabPane("Flags", id="flags"):
                     yield FlagsPanel(id="flags-panel")
+                with TabPane("Errors", id="errors"):
+                    yield ErrorsPanel(id="errors-panel")
+                with TabPane("Jobs", id="jobs"):
+                    yield JobsPanel(id="jobs-panel")
                 with TabPane("Workload", id="workload"):
                     yield WorkloadPanel(id="workload-panel")
             with Vertical(id="side"):
@@ -210,8 +229,15 @@ class RaytuiApp(App[int]):
         if pane not in TABLE_PANES:
             return None
         panel = self.query_one(f"#{pane}-panel")
-        assert isinstance(panel, WorkersPanel | TasksPanel | ActorsPanel | FlagsPanel)
+        assert isinstance(panel, TablePanel)
         return panel
+
+    def active_panel_widget(self) -> object:
+        return self._panel(self.active_pane())
+
+    def action_jump(self, pane: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = pane
+        self._focus_active_table()
 
     def apply_snapshot(self, snapshot: Snapshot) -> None:
         """Draw one snapshot: the header, the visible panel (keyed diffs), the summaries.
@@ -376,6 +402,9 @@ class RaytuiApp(App[int]):
         elif pane == "flags":
             flag = self.query_one("#flags-panel", FlagsPanel).selected_flag()
             detail = flag_detail(flag) if flag is not None else None
+        elif pane in ("errors", "jobs"):
+            panel = self._panel(pane)
+            detail = panel.selected_detail() if isinstance(panel, ErrorsPanel | JobsPanel) else None
         if detail is not None:
             self.open_detail(*detail)
 
