@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from tui.app import RaytuiApp
+from tui.core.control import ClusterLink, read_only_from_env
 from tui.poller import SnapshotSource
 from tui.workload_runs import Launcher
 
@@ -72,8 +73,15 @@ def run_app(args: argparse.Namespace) -> int:
         divert_terminal_logging(log_path)
         return launcher
 
+    def cluster_link() -> ClusterLink:  # logs, stacks, errors, jobs and control (parity)
+        if not background.ready.is_set() or background.error is not None:
+            raise RuntimeError("not connected to Ray yet")
+        return ClusterLink(background.connection.dashboard_url, background.connection.gcs_address)
+
     app = RaytuiApp(open_source=open_source, address_label=address.describe(),
-                    interval_s=args.interval, make_launcher=make_launcher)
+                    interval_s=args.interval, make_launcher=make_launcher,
+                    cluster_link=cluster_link,
+                    read_only=getattr(args, "read_only", False) or read_only_from_env())
     try:
         app.run()
     finally:
