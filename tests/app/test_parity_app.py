@@ -208,7 +208,7 @@ async def test_help_lists_every_parity_key() -> None:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         keys = str(app.screen.query_one("#help-keys", Static).render())
-        for key, words in (("e", "Errors tab"), ("J", "Jobs tab"), ("l", "Log of the row"),
+        for key, words in (("e", "Errors"), ("J", "Jobs"), ("l", "Log of the row"),
                            ("t", "Stack of the row"), ("k", "Kill actor / stop job"),
                            ("K", "SIGTERM, then SIGKILL")):
             assert any(line.startswith(key + " ") and words in line

@@ -2,7 +2,8 @@
 
 A panel is a Textual widget that draws one Snapshot (keyed diffs, see KeyedTable) and
 can say what its selected row is. The app keeps one table of panes (`tui/app.py`
-`PANES`): adding a tab is adding one `Pane` there.
+`PANES`): adding a tab is adding one `Pane` there. Optional: `cycle_sort` (key s,
+`SortablePanel`) and `tab_label` (the tab's count, `LabelledPanel`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ class SortablePanel(Panel, Protocol):
         """Sort by the next key; returns its name for the notification."""
 
 
+@runtime_checkable
+class LabelledPanel(Panel, Protocol):
+    def tab_label(self, snapshot: Snapshot) -> str:
+        """The tab's label for this snapshot, e.g. "Workers 16000" (else the Pane's title)."""
+
+
 @dataclass(frozen=True)
 class Pane:
     """One tab: its id (also the jump action's argument), title, jump key and panel."""
@@ -42,4 +49,4 @@ class Pane:
     id: str
     title: str
     key: str  # the key that jumps to it ("" for none)
-    make: Callable[[], Widget]  # builds the panel; it must satisfy `Panel`
+    make: Callable[[], Widget]  # builds the panel (id "<id>-panel"); it must satisfy `Panel`
