@@ -228,3 +228,13 @@ async def test_a_log_that_does_not_exist_is_one_line_in_the_view() -> None:
         assert text_of(app, "#log-status").endswith("no such log: Could not find a log file.")
         assert screen.is_mounted  # the app keeps running
 
+
+
+async def test_a_quiet_log_says_it_waits_for_its_first_line() -> None:
+    feed = FakeFeed()
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_log(pilot, feed)
+        await wait_for(pilot, lambda: screen.state.startswith("no output yet"), 10)
+        feed.current.chunks.put("at last\n")
+        await wait_for(pilot, lambda: screen.log_widget.lines == ["at last"])

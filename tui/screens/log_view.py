@@ -1,7 +1,10 @@
 """A process's or job's log, followed live: search, jump, stdout/stderr, bounded buffer.
 
-The stream is read in a thread worker (`LogFeed.open`, see tui/core/sources/logs.py) and
-lines are handed to Textual's `Log` widget, which keeps the last MAX_LINES; the status
+The stream is read in a daemon thread (`LogFeed.open`, see tui/core/sources/logs.py), not a
+Textual thread worker: Ray's stream endpoint sends no headers until the log's first line,
+so a quiet process keeps the read blocked, and Textual's workers run in the event loop's
+executor, which the interpreter joins at exit (raytui would not quit). Lines are handed to
+Textual's `Log` widget, which keeps the last MAX_LINES; the status
 line says how many older lines were dropped. Follow (on at first) keeps the view at the
 end; any jump turns it off, `f` turns it back on.
 """
@@ -9,10 +12,12 @@ end; any jump turns it off, `f` turns it back on.
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import suppress
 
 from rich.highlighter import Highlighter
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -22,6 +27,7 @@ from tui.core.sources.logs import DEFAULT_TAIL, LogFeed, LogStream, split_lines
 from tui.core.text import error_line
 
 MAX_LINES = 10_000
+QUIET_S = 2.0  # then say the log has nothing yet, instead of "opening..."
 
 
 class SearchHighlighter(Highlighter):
@@ -98,19 +104,33 @@ class LogViewScreen(Screen[None]):
         self.log_widget.clear()
         self.state = "opening..."
         self._show_status()
-        self._read(self._generation, self.suffix)
+        threading.Thread(target=self._read, args=(self._generation, self.suffix),
+                         name="raytui-log-read", daemon=True).start()
+        self.set_timer(QUIET_S, lambda generation=self._generation: self._quiet(generation))
+
+    def _quiet(self, generation: int) -> None:
+        waiting = self.state in ("opening...", "following", "reading") and not self.received
+        if generation == self._generation and waiting and self.is_mounted:
+            self.state = "no output yet: waiting for its first line"
+            self._show_status()
 
     def _close_stream(self) -> None:
         if self._stream is not None:
             self._stream.close()
             self._stream = None
 
-    @work(thread=True, group="log-read")
     def _read(self, generation: int, suffix: str) -> None:
+        with suppress(RuntimeError):  # the app has gone (call_from_thread after exit)
+            self._read_stream(generation, suffix)
+
+    def _read_stream(self, generation: int, suffix: str) -> None:
         try:
             stream = self.feed.open(suffix, self.tail)
         except Exception as err:  # one line in the view, never a traceback
             self.app.call_from_thread(self._ended, generation, error_line(err))
+            return
+        if generation != self._generation:
+            stream.close()
             return
         self.app.call_from_thread(self._opened, generation, stream)
         pending = ""
@@ -122,7 +142,8 @@ class LogViewScreen(Screen[None]):
                 if lines:
                     self.app.call_from_thread(self._append, generation, lines)
         except Exception as err:
-            self.app.call_from_thread(self._ended, generation, error_line(err))
+            if generation == self._generation:
+                self.app.call_from_thread(self._ended, generation, error_line(err))
             return
         finally:
             stream.close()
@@ -143,6 +164,8 @@ class LogViewScreen(Screen[None]):
         if generation != self._generation or not self.is_mounted:
             return
         self.received += len(lines)
+        if self.state.startswith("no output yet"):
+            self.state = "following" if self.follow else "reading"
         self.log_widget.write_lines(lines, scroll_end=self.follow)
         self._show_status()
 
