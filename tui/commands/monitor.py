@@ -18,6 +18,7 @@ import threading
 from types import FrameType
 
 from tui.app import RaytuiApp
+from tui.core.control import ClusterLink, read_only_from_env
 from tui.core.logfile import divert_stderr, leave, route_logging
 from tui.launch.jobs import JobClient
 from tui.poller import SnapshotSource
@@ -69,8 +70,15 @@ def run_app(args: argparse.Namespace) -> int:
         route_logging()
         return launcher
 
+    def cluster_link() -> ClusterLink:  # logs, stacks, errors, jobs and control
+        if attached is None and (not background.ready.is_set() or background.error is not None):
+            raise RuntimeError("not connected to Ray yet")
+        return ClusterLink(connection().dashboard_url, connection().gcs_address)
+
     app = RaytuiApp(open_source=open_source, address_label=address.describe(),
-                    interval_s=args.interval, make_launcher=make_launcher)
+                    interval_s=args.interval, make_launcher=make_launcher,
+                    cluster_link=cluster_link,
+                    read_only=getattr(args, "read_only", False) or read_only_from_env())
     previous = _exit_on_signals(app)
     try:
         app.run()
