@@ -95,7 +95,7 @@ def join(answers: Answers) -> Snapshot:
         nodes=nodes,
         workers=workers,
         tasks=task_summary(answers),
-        actors=tuple(actor_with_stats(a, stats, dead_nodes) for a in answers.actors),
+        actors=tuple(actor_with_stats(a, stats) for a in answers.actors),
         workers_list=workers_list,
         actors_list=answers.actors_list,
         workers_total_at_most=cut,
@@ -217,10 +217,8 @@ def task_summary(answers: Answers) -> TaskSummary:
     )
 
 
-def actor_with_stats(actor: Actor, workers: Mapping[WorkerKey, Worker],
-                     dead_nodes: Collection[str] = ()) -> Actor:
-    if actor.node_id in dead_nodes:  # its figures would be frozen: show none
-        return dataclasses.replace(actor, cpu_percent=None, rss_bytes=None)
+def actor_with_stats(actor: Actor, workers: Mapping[WorkerKey, Worker]) -> Actor:
+    """An alive actor's figures are its worker's (none on a dead node: its workers left)."""
     if actor.state != "ALIVE":
         return actor
     worker = workers.get(WorkerKey(actor.node_id or "", actor.pid or 0))
