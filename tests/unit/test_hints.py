@@ -3,7 +3,7 @@ dashboard, and whether tasks may run (the table in tui/core/poll/slots.py)."""
 
 from __future__ import annotations
 
-from tui.core.model import Actor, Task, Worker, WorkerKey
+from tui.core.model import Actor, Task, Worker
 from tui.core.poll.hints import Hints, Seen, next_hints, tasks_may_run
 from tui.core.sources.dashboard import ProcessStats
 from tui.core.sources.state_api import NodeRow
@@ -63,7 +63,7 @@ def test_a_changed_worker_set_asks_for_actors_and_nodes_again() -> None:
     assert same.changed == frozenset() and not same.tasks_moved
     grown = next_hints(same, seen([worker(1), worker(2)]))
     assert {"actors", "nodes"} <= grown.changed and grown.tasks_moved
-    assert grown.worker_keys == {WorkerKey(HEAD, 1), WorkerKey(HEAD, 2)}
+    assert grown.worker_keys == {(HEAD, 1), (HEAD, 2)}
 
 
 def test_a_worker_that_looks_like_a_new_actor_asks_for_actors() -> None:

@@ -4,7 +4,7 @@ dead nodes, the monitor itself, partial task counts, and a cut worker list."""
 from __future__ import annotations
 
 from tui.core.model import Actor, Gpu, ListInfo, Status, Task
-from tui.core.poll.join import Answers, NodeProcesses, join, local_node_ids
+from tui.core.poll.join import Answers, NodeProcesses, join, join_and_keep, local_node_ids
 from tui.core.sources.dashboard import NodeStats, ProcessStats, RayletWorker
 from tui.core.sources.state_api import ROW_LIMIT, NodeRow, TaskCounts, WorkerRow
 
@@ -43,7 +43,8 @@ def test_each_worker_says_where_its_figures_come_from_and_their_age() -> None:
     workers = {w.pid: w for w in join(answers()).workers}
     assert workers[1].cpu_source == "psutil" and workers[1].cpu_percent == 80.0
     assert workers[1].figures_age_s == 0.0
-    assert workers[3].cpu_source == "dashboard" and workers[3].figures_age_s == 7.3
+    # 7.26 s old, said in Ray's own 5 s steps: at most 10 s old
+    assert workers[3].cpu_source == "dashboard" and workers[3].figures_age_s == 10.0
     assert (workers[3].uss_bytes, workers[3].gpu_memory_bytes, workers[3].gpu_percent) == (
         200, 2 << 30, 70.0)
     # reported by nobody yet: unknown, not 0 % measured
@@ -128,3 +129,17 @@ def test_which_nodes_psutil_samples() -> None:
     assert local_node_ids(rows, {"10.0.0.1", "10.0.0.2"}, None) == {HEAD}  # the head first
     assert local_node_ids(rows, {"10.9.9.9"}, None) == frozenset()
     assert local_node_ids(rows, {"10.0.0.1"}, None, forced=frozenset()) == frozenset()
+
+
+def test_a_worker_whose_inputs_did_not_change_is_the_same_object() -> None:
+    first, memo = join_and_keep(answers())
+    again, _ = join_and_keep(answers(previous=memo))
+    assert all(a is b for a, b in zip(first.workers, again.workers, strict=True))
+    moved = answers(previous=memo, sampled={1: ProcessStats(10.0, 100, "ray::busy")})
+    changed = {w.pid: w for w in join_and_keep(moved)[0].workers}
+    old = {w.pid: w for w in first.workers}
+    assert changed[1] is not old[1] and changed[1].cpu_percent == 10.0
+    assert changed[3] is old[3]
+    task = Task("t1", "fib", "RUNNING", node_id=OTHER, worker_pid=3)
+    busy = {w.pid: w for w in join_and_keep(answers(previous=memo, running=[task]))[0].workers}
+    assert busy[3] is not old[3] and busy[3].running_task is not None

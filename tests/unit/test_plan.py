@@ -33,6 +33,14 @@ def test_a_quiet_poll_leaves_the_running_tasks_out() -> None:
     assert "running_tasks" not in plan.due_slots(table, 100.0, Hints(quiet=True))
 
 
+def test_a_cut_worker_list_is_asked_at_the_raylets_cadence() -> None:
+    table = answers(workers=99.0, running_tasks=99.0)
+    cut = Hints(workers_cut=True)
+    assert "workers" not in plan.due_slots(table, 103.0, cut)
+    assert "workers" in plan.due_slots(table, 104.0, cut)  # 5 s old
+    assert "workers" in plan.due_slots(table, 100.0, Hints())  # whole: every poll
+
+
 def nodes(count: int) -> list[str]:
     return [f"n{i:04d}" for i in range(count)]
 

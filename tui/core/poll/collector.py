@@ -35,7 +35,7 @@ from tui.core.model import ListInfo, Snapshot, Status
 from tui.core.poll import plan
 from tui.core.poll.fetch import Answer, Calls, Deadline, Outcome
 from tui.core.poll.hints import Hints, Seen, next_hints, tasks_may_run
-from tui.core.poll.join import Answers, NodeProcesses, join, local_node_ids
+from tui.core.poll.join import Answers, NodeProcesses, WorkerMemo, join_and_keep, local_node_ids
 from tui.core.poll.slots import (
     COUNTS_MAX_AGE_S,
     FAILED_MAX_AGE_S,
@@ -94,6 +94,7 @@ class Collector:
             name="failed tasks", max_age_s=FAILED_MAX_AGE_S, clock=clock)
         self._node_answers: dict[str, Answer] = {}  # node id -> its processes, asked_at
         self._hints = Hints()
+        self._workers_memo: WorkerMemo = {}  # the last join's workers, to reuse
         self._wanted: frozenset[str] = frozenset()
         self._wanted_lock = threading.Lock()
         self._flagged: frozenset[str] = frozenset()
@@ -217,7 +218,7 @@ class Collector:
         clock_now = self._clock()
         ages: dict[str, float] = {name: round(slot.answer.age_s(clock_now), 1) for name, slot in slots.items()
                 if slot.answer.value is not None and slot.answer.asked_at < started}
-        snapshot = join(Answers(
+        snapshot, self._workers_memo = join_and_keep(Answers(
             time=now,
             status=Status(connected=True, address=self._address(), errors=tuple(errors),
                           answer_age_s=ages),
@@ -230,11 +231,12 @@ class Collector:
             local_nodes=local_nodes, local_stats=sources.local.node_stats(), sampled=sampled,
             node_processes={node: NodeProcesses(answer.value, clock_now - answer.asked_at)
                             for node, answer in self._node_answers.items()},
-            own_pid=self._own_pid,
+            own_pid=self._own_pid, previous=self._workers_memo,
         ))
         self._hints = next_hints(hints, Seen(
             node_rows=node_rows, local_nodes=local_nodes, workers=snapshot.workers,
-            running=running_tasks, actors=actors, by_state=counts.by_state if counts else {}))
+            running=running_tasks, actors=actors, by_state=counts.by_state if counts else {},
+            workers_cut=snapshot.workers_total_at_most))
         for name in self._hints.changed:
             slots[name].answer.mark_changed()
         keep = self._hints.remote_nodes

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from tui.core.model import Actor, Task, Worker, WorkerKey
+from tui.core.model import Actor, Task, Worker
 from tui.core.poll.slots import SlotName
 from tui.core.sources.dashboard import ProcessStats
 from tui.core.sources.state_api import NodeRow
@@ -25,8 +25,9 @@ WORKED_CPU_PERCENT = 5.0
 class Hints:
     quiet: bool = False  # no running task, and every worker seen idle by psutil
     nodes: frozenset[str] = frozenset()  # alive node ids
-    worker_keys: frozenset[WorkerKey] | None = None  # None: not seen yet
-    titles: Mapping[WorkerKey, str] = field(default_factory=dict)
+    # workers by (node_id, pid): plain tuples, 16,000 of them hashed every poll
+    worker_keys: frozenset[tuple[str, int]] | None = None  # None: not seen yet
+    titles: Mapping[tuple[str, int], str] = field(default_factory=dict)
     local_pids: tuple[int, ...] = ()  # workers psutil samples (at the next poll's start)
     local_task_pids: Mapping[int, str | None] = field(default_factory=dict)  # -> actor class
     remote_nodes: frozenset[str] = frozenset()  # nodes whose workers need /nodes/{id}
@@ -34,6 +35,7 @@ class Hints:
     failed_count: int | None = None
     failed_count_changed: bool = True
     changed: frozenset[SlotName] = frozenset()  # ask these again at the next poll
+    workers_cut: bool = False  # Ray cut the worker list at 10,000 rows: a big cluster
 
 
 @dataclass(frozen=True)
@@ -46,18 +48,20 @@ class Seen:
     running: Sequence[Task]
     actors: Sequence[Actor]
     by_state: Mapping[str, int]
+    workers_cut: bool = False
 
 
 def next_hints(last: Hints, seen: Seen) -> Hints:
     alive_nodes = frozenset(r.node_id for r in seen.node_rows if r.state == "ALIVE")
     workers = seen.workers
-    keys = frozenset(w.key for w in workers)
-    titles = {w.key: w.title for w in workers}
-    actor_class = {WorkerKey(a.node_id or "", a.pid or 0): a.class_name
-                   for a in seen.actors if a.state == "ALIVE"}
+    titles = {(w.node_id, w.pid): w.title for w in workers}
+    keys = frozenset(titles)
+    local = seen.local_nodes
+    actor_class = {(a.node_id or "", a.pid or 0): a.class_name
+                   for a in seen.actors if a.state == "ALIVE" and a.node_id in local}
     task_workers = [w for w in workers if w.worker_type != "DRIVER"]  # drivers run no task
-    local_task_pids = {w.pid: actor_class.get(w.key) for w in task_workers
-                       if w.node_id in seen.local_nodes}
+    local_task_pids = {w.pid: actor_class.get((w.node_id, w.pid)) for w in task_workers
+                       if w.node_id in local}
     quiet = (not seen.running and bool(alive_nodes) and alive_nodes <= seen.local_nodes
              and all(w.cpu_source == "psutil" and w.pid in local_task_pids
                      and idle_title(w.title, local_task_pids[w.pid]) for w in task_workers))
@@ -87,6 +91,7 @@ def next_hints(last: Hints, seen: Seen) -> Hints:
         failed_count=failed_count,
         failed_count_changed=failed_count != last.failed_count,
         changed=frozenset(changed),
+        workers_cut=seen.workers_cut,
     )
 
 

@@ -2,8 +2,11 @@
 
 - A worker's CPU/memory come from psutil on the nodes of this machine (`cpu_source`
   "psutil", age 0), from its node's `/nodes/{id}` answer elsewhere ("dashboard", with
-  `figures_age_s` the age of that answer), or are unknown ("none": not reported yet,
-  never 0 on purpose; the detectors ignore them).
+  `figures_age_s` the age of that answer rounded up to Ray's 5 s sampling step: "at
+  most this old"), or are unknown ("none": not reported yet, never 0 on purpose; the
+  detectors ignore them).
+- A worker whose inputs are the same as at the last poll is the same object
+  (`join_and_keep`): at 16,000 workers, building them all again is most of a poll.
 - A node Ray marks DEAD keeps its row, but its workers leave `workers`, and actors on
   it carry no figures (they would be frozen).
 - The monitor's own driver (this process, when it attached with `ray.init`) is left out
@@ -19,6 +22,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import operator
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -33,7 +38,6 @@ from tui.core.model import (
     TaskRef,
     TaskSummary,
     Worker,
-    WorkerKey,
 )
 from tui.core.sources.dashboard import ClusterStatus, LogicalUsage, NodeStats, ProcessStats
 from tui.core.sources.state_api import ROW_LIMIT, NodeRow, TaskCounts, WorkerRow
@@ -71,9 +75,19 @@ class Answers:
     sampled: Mapping[int, ProcessStats] = field(default_factory=dict)  # psutil, by pid
     node_processes: Mapping[str, NodeProcesses] = field(default_factory=dict)
     own_pid: int = 0
+    previous: WorkerMemo = field(default_factory=dict)  # the last poll's, to reuse
+
+
+AGE_STEP_S = 5.0  # Ray's agent samples a node's processes every 5 s
+WorkerMemo = Mapping[tuple[str, int], tuple[tuple[object, ...], Worker]]
 
 
 def join(answers: Answers) -> Snapshot:
+    return join_and_keep(answers)[0]
+
+
+def join_and_keep(answers: Answers) -> tuple[Snapshot, WorkerMemo]:
+    """The snapshot, and what the next poll's join may reuse (`Answers.previous`)."""
     dead_nodes = frozenset(r.node_id for r in answers.node_rows if r.state == "DEAD")
     workers_list = answers.workers_list
     cut = workers_list.returned >= ROW_LIMIT
@@ -82,12 +96,13 @@ def join(answers: Answers) -> Snapshot:
         answers = dataclasses.replace(answers, worker_rows=rows)
         # still "at most": a raylet lists the workers that ran something, not idle ones
         workers_list = ListInfo(max(workers_list.total, len(rows)), len(rows))
-    workers = join_workers(answers, dead_nodes)
+    memo: dict[tuple[str, int], tuple[tuple[object, ...], Worker]] = {}
+    workers = join_workers(answers, dead_nodes, memo)
     usage = answers.cluster_status.usage_by_node if answers.cluster_status else {}
     nodes = tuple(join_node(row, answers.node_stats.get(row.node_id), usage.get(row.node_id),
                             answers.local_stats if row.node_id in answers.local_nodes else None)
                   for row in answers.node_rows)
-    stats = {w.key: w for w in workers if w.cpu_source != "none"}
+    stats = {(w.node_id, w.pid): w for w in workers if w.cpu_source != "none"}
     return Snapshot(
         time=answers.time,
         status=answers.status,
@@ -99,58 +114,80 @@ def join(answers: Answers) -> Snapshot:
         workers_list=workers_list,
         actors_list=answers.actors_list,
         workers_total_at_most=cut,
-    )
+    ), memo
 
 
 def complete_worker_rows(rows: Sequence[WorkerRow], node_stats: Mapping[str, NodeStats],
                          ) -> list[WorkerRow]:
     """The cut state-API list plus the workers only the raylets listed."""
-    known = {WorkerKey(r.node_id, r.pid) for r in rows}
+    known = {(r.node_id, r.pid) for r in rows}
     extra = [WorkerRow(w.worker_id, w.pid, node_id, w.worker_type, "")
              for node_id, stats in node_stats.items() for w in stats.workers
-             if WorkerKey(node_id, w.pid) not in known]
+             if (node_id, w.pid) not in known]
     return [*rows, *extra]
 
 
-def join_workers(answers: Answers, dead_nodes: Collection[str] = ()) -> tuple[Worker, ...]:
+def join_workers(answers: Answers, dead_nodes: Collection[str] = (),
+                 memo: dict[tuple[str, int], tuple[tuple[object, ...], Worker]] | None = None,
+                 ) -> tuple[Worker, ...]:
+    # keys are plain (node_id, pid) tuples here: 16,000 rows a poll, hashed several times
     local_nodes = answers.local_nodes
-    task_by_worker = {WorkerKey(t.node_id or "", t.worker_pid): t
-                      for t in answers.running if t.worker_pid}
-    actor_by_worker = {WorkerKey(a.node_id or "", a.pid): a.actor_id for a in answers.actors
+    task_by_worker = {(t.node_id or "", t.worker_pid): t for t in answers.running if t.worker_pid}
+    actor_by_worker = {(a.node_id or "", a.pid): a.actor_id for a in answers.actors
                        if a.pid and a.state == "ALIVE"}
+    previous = answers.previous
     workers = []
-    for row in answers.worker_rows:
+    for row in sorted(answers.worker_rows, key=_by_node_and_pid):
         if row.node_id in dead_nodes:
             continue  # Ray marked its node dead: its processes are gone with it
         local = row.node_id in local_nodes
         if local and row.pid == answers.own_pid:
             continue  # the monitor itself (see the module docstring)
-        key = WorkerKey(row.node_id, row.pid)
+        key = (row.node_id, row.pid)
         stat, source, age = answers.sampled.get(row.pid) if local else None, "psutil", 0.0
         if stat is None:
             remote = answers.node_processes.get(row.node_id)
             stat = remote.processes.get(row.pid) if remote else None
             source, age = ("dashboard", remote.age_s) if stat and remote else ("none", 0.0)
         task = task_by_worker.get(key)
-        workers.append(Worker(
-            pid=row.pid,
-            node_id=row.node_id,
-            worker_id=row.worker_id,
-            worker_type=row.worker_type,
-            title=stat.title if stat else "",
-            cpu_percent=stat.cpu_percent if stat else 0.0,
-            rss_bytes=stat.rss_bytes if stat else 0,
-            cpu_source="psutil" if source == "psutil" else
-            "dashboard" if source == "dashboard" else "none",
-            running_task=TaskRef(task.task_id, task.name, task.actor_id) if task else None,
-            actor_id=actor_by_worker.get(key),
-            uss_bytes=stat.uss_bytes if stat else None,
-            gpu_memory_bytes=stat.gpu_memory_bytes if stat else None,
-            gpu_percent=stat.gpu_percent if stat else None,
-            figures_age_s=round(age, 1),
-        ))
-    workers.sort(key=lambda w: (w.node_id, w.pid))
+        if age:
+            age = AGE_STEP_S * math.ceil(age / AGE_STEP_S)
+        actor_id = actor_by_worker.get(key)
+        inputs = (row.worker_id, row.worker_type, stat, source, age,
+                  (task.task_id, task.name, task.actor_id) if task else None, actor_id)
+        last = previous.get(key)
+        if last is not None and last[0] == inputs:
+            worker = last[1]
+        else:
+            worker = _worker(row, stat, source, age, task, actor_id)
+        if memo is not None:
+            memo[key] = (inputs, worker)
+        workers.append(worker)
     return tuple(workers)
+
+
+def _worker(row: WorkerRow, stat: ProcessStats | None, source: str, age: float,
+            task: Task | None, actor_id: str | None) -> Worker:
+    return Worker(
+        pid=row.pid,
+        node_id=row.node_id,
+        worker_id=row.worker_id,
+        worker_type=row.worker_type,
+        title=stat.title if stat else "",
+        cpu_percent=stat.cpu_percent if stat else 0.0,
+        rss_bytes=stat.rss_bytes if stat else 0,
+        cpu_source="psutil" if source == "psutil" else
+        "dashboard" if source == "dashboard" else "none",
+        running_task=TaskRef(task.task_id, task.name, task.actor_id) if task else None,
+        actor_id=actor_id,
+        uss_bytes=stat.uss_bytes if stat else None,
+        gpu_memory_bytes=stat.gpu_memory_bytes if stat else None,
+        gpu_percent=stat.gpu_percent if stat else None,
+        figures_age_s=age,
+    )
+
+
+_by_node_and_pid = operator.attrgetter("node_id", "pid")
 
 
 def join_node(row: NodeRow, stats: NodeStats | None, usage: LogicalUsage | None,
@@ -217,11 +254,11 @@ def task_summary(answers: Answers) -> TaskSummary:
     )
 
 
-def actor_with_stats(actor: Actor, workers: Mapping[WorkerKey, Worker]) -> Actor:
+def actor_with_stats(actor: Actor, workers: Mapping[tuple[str, int], Worker]) -> Actor:
     """An alive actor's figures are its worker's (none on a dead node: its workers left)."""
     if actor.state != "ALIVE":
         return actor
-    worker = workers.get(WorkerKey(actor.node_id or "", actor.pid or 0))
+    worker = workers.get((actor.node_id or "", actor.pid or 0))
     if worker is None:
         return actor
     return dataclasses.replace(actor, cpu_percent=worker.cpu_percent, rss_bytes=worker.rss_bytes)

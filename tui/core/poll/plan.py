@@ -29,6 +29,7 @@ from tui.core.refresh import Reused
 NODE_DETAIL_BUDGET = 16
 WANTED_MAX = 4
 NODE_DETAIL_PERIOD_S = 5.0
+CUT_WORKERS_PERIOD_S = 5.0  # as DASHBOARD_PERIOD_S: Ray's agents report every 5 s
 
 
 def due_slots(answers: Mapping[SlotName, Reused[object]], now: float,
@@ -36,10 +37,15 @@ def due_slots(answers: Mapping[SlotName, Reused[object]], now: float,
     """The slots this poll asks (a call still in flight is waited for, not restarted).
 
     After a quiet poll the running tasks are left out: the collector adds them back
-    once psutil shows a worker busy (`hints.tasks_may_run`)."""
+    once psutil shows a worker busy (`hints.tasks_may_run`). When Ray cut the last
+    worker list (10,000 rows: a big cluster), the list is asked every
+    `CUT_WORKERS_PERIOD_S`, the cadence of the raylets' lists that complete it."""
     names = [name for name, answer in answers.items() if answer.due(now)]
     if hints.quiet:
         names = [name for name in names if name != "running_tasks"]
+    workers = answers.get("workers")
+    if hints.workers_cut and workers is not None and workers.age_s(now) < CUT_WORKERS_PERIOD_S:
+        names = [name for name in names if name != "workers"]
     return names
 
 
