@@ -102,6 +102,7 @@ class Collector:
         self._last_started: float | None = None
         self.interval_s = 1.0  # measured: the time between the starts of the last two polls
         self.requests_started = 0  # calls started, ever (benches read it)
+        self.last_round_s = 0.0  # how long the last poll waited for its calls
         self._own_pid = os.getpid()
         self._local_ips = _local_ips()
 
@@ -185,6 +186,7 @@ class Collector:
         soft = {name for name in asked if slots[name].answer.value is not None}
         outcome = self._calls.collect([*asked, *node_calls], deadline,
                                       soft={*soft, *node_calls})
+        self.last_round_s = self._clock() - started
         errors, refused = self._take(outcome)
         connected = bool(outcome.answers) or (
             not refused and self._clock() - self._last_answer_at
