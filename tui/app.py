@@ -1,9 +1,14 @@
 """The Textual monitor: panels over the snapshots a poll thread delivers.
 
-Data flow: `Poller` (a daemon thread) calls the source's `poll_once()` and posts a
-`SnapshotArrived` message; the app records history and, unless paused or a modal is
-open, applies the snapshot to every panel inside `batch_update()`. Startup draws at
-once ("starting Ray...") because Ray is started by `BackgroundConnection`, off the UI.
+Data flow: `Poller` (a daemon thread) calls the source's `poll_once()` (the source
+records its History and runs the detectors there) and offers the snapshot latest-wins:
+`SnapshotArrived` is posted only when no snapshot is already waiting, and the app takes
+the newest one. Unless paused or a modal is open, it is applied to the visible panel
+inside `batch_update()`. Startup draws at once ("starting Ray...") because Ray is
+started by `BackgroundConnection`, off the UI.
+
+Tabs come from one table, `PANES`: compose, the jump keys, details, sort and the tab
+counts loop over it (each panel satisfies `tui.panels.protocol.Panel`).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -29,18 +35,14 @@ from tui.panels.actors import ActorsPanel
 from tui.panels.cells import show
 from tui.panels.flags import FlagsPanel, flag_line
 from tui.panels.header import HeaderPanel
+from tui.panels.protocol import LabelledPanel, Pane, Panel, SortablePanel
 from tui.panels.tasks import TasksPanel
 from tui.panels.view import ViewState
 from tui.panels.workers import WorkersPanel
 from tui.panels.workload import WorkloadPanel
+from tui.panels.workload_tab import WorkloadTab
 from tui.poller import Poller, SnapshotSource
-from tui.screens.detail import (
-    DetailScreen,
-    actor_detail,
-    flag_detail,
-    task_detail,
-    worker_detail,
-)
+from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
 from tui.screens.workload_form import WorkloadForm
 from tui.workload_runs import (
@@ -52,23 +54,27 @@ from tui.workload_runs import (
     gsod_spec,
 )
 
-PANES = ("workers", "tasks", "actors", "flags", "workload")
-TABLE_PANES = {"workers": WorkersPanel, "tasks": TasksPanel, "actors": ActorsPanel,
-               "flags": FlagsPanel}
+# Every tab, in order. Adding a tab is one entry here: a panel built by `make` with the
+# id "<id>-panel" that satisfies `Panel` (optionally `SortablePanel`, `LabelledPanel`);
+# a non-empty `key` adds the binding `jump('<id>')`.
+PANES: tuple[Pane, ...] = (
+    Pane("workers", "Workers", "", lambda: WorkersPanel(id="workers-panel")),
+    Pane("tasks", "Tasks", "", lambda: TasksPanel(id="tasks-panel")),
+    Pane("actors", "Actors", "", lambda: ActorsPanel(id="actors-panel")),
+    Pane("flags", "Flags", "", lambda: FlagsPanel(id="flags-panel")),
+    Pane("workload", "Workload", "", lambda: WorkloadTab(id="workload-tab-panel")),
+)
 INTERVALS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 FIB_SIZE = 100_000
 FIB_TASKS_PER_CPU = 8  # enough queued work to watch the workers fill up for a while
 GSOD_YEARS = (1980, 2020)
 GSOD_SCALE = 0.02  # the workload's own default: seconds, not minutes
 
-TablePanel = WorkersPanel | TasksPanel | ActorsPanel | FlagsPanel
 SourceOpener = Callable[[threading.Event], SnapshotSource | None]
 
 
 class SnapshotArrived(Message):
-    def __init__(self, snapshot: Snapshot) -> None:
-        super().__init__()
-        self.snapshot = snapshot
+    """A snapshot waits in the poller's slot (take it with `Poller.take`)."""
 
 
 class PollFailed(Message):
@@ -83,8 +89,14 @@ class WorkloadChanged(Message):
         self.update = update
 
 
+def jump_bindings() -> list[Binding]:
+    """One key per pane that has one; out of the footer (it would fill it), in help."""
+    return [Binding(pane.key, f"jump('{pane.id}')", pane.title, show=False)
+            for pane in PANES if pane.key]
+
+
 class RaytuiApp(App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live anywhere
     TITLE = "raytui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
     # A plain list: other screens (e.g. the Lab, key L) are added with a one-line edit.
@@ -104,6 +116,7 @@ class RaytuiApp(App[int]):
         Binding("tab", "next_panel", "Next panel", priority=True),
         Binding("enter", "details", "Details"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        *jump_bindings(),
     ]
 
     def __init__(self, *, open_source: SourceOpener, address_label: str,
@@ -114,6 +127,7 @@ class RaytuiApp(App[int]):
         self.address_label = address_label
         self.connection_state = "starting Ray..."
         self.connected_label = "connected"
+        # the view's controls, held here once (the poller reads the interval from here)
         self.interval_s = interval_s
         self.paused = False
         self.filter_text = ""
@@ -122,29 +136,28 @@ class RaytuiApp(App[int]):
         self._stale: set[str] = set()  # tabs not redrawn since `shown` changed
         self.snapshots_received = 0
         self.snapshots_applied = 0
-        self.history = History()  # for sparklines; the collector keeps its own for flags
+        self._no_history = History()  # until the source is open
         self.workload: WorkloadRun | None = None
         self._make_launcher = make_launcher
         self._cluster_cpus = cluster_cpus
-        self.poller = Poller(open_source, self._deliver_from_thread, self._fail_from_thread,
-                             interval_s)
+        self.poller = Poller(open_source, self._notify_from_thread, self._fail_from_thread,
+                             lambda: self.interval_s)
+
+    @property
+    def history(self) -> History:
+        """The source's History (its one owner fills it on the poll thread)."""
+        source = self.poller.source
+        return source.history if source is not None else self._no_history
 
     # --- layout -------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield HeaderPanel(id="header")
         with Horizontal(id="body"):
-            with TabbedContent(id="tabs", initial="workers"):
-                with TabPane("Workers", id="workers"):
-                    yield WorkersPanel(id="workers-panel")
-                with TabPane("Tasks", id="tasks"):
-                    yield TasksPanel(id="tasks-panel")
-                with TabPane("Actors", id="actors"):
-                    yield ActorsPanel(id="actors-panel")
-                with TabPane("Flags", id="flags"):
-                    yield FlagsPanel(id="flags-panel")
-                with TabPane("Workload", id="workload"):
-                    yield WorkloadPanel(id="workload-panel")
+            with TabbedContent(id="tabs", initial=PANES[0].id):
+                for pane in PANES:
+                    with TabPane(pane.title, id=pane.id):
+                        yield pane.make()
             with Vertical(id="side"):
                 yield Static("Flags", classes="side-title")
                 yield Static("none", id="side-flags")
@@ -156,7 +169,7 @@ class RaytuiApp(App[int]):
 
     def on_mount(self) -> None:
         self._show_header()
-        self.query_one("#workers-panel", WorkersPanel).table.focus()
+        self._focus_active_table()
         self.poller.start()
 
     def on_unmount(self) -> None:
@@ -170,8 +183,8 @@ class RaytuiApp(App[int]):
 
     # --- data in ------------------------------------------------------------
 
-    def _deliver_from_thread(self, snapshot: Snapshot) -> None:
-        self.post_message(SnapshotArrived(snapshot))
+    def _notify_from_thread(self) -> None:
+        self.post_message(SnapshotArrived())
 
     def _fail_from_thread(self, error: BaseException) -> None:
         self.post_message(PollFailed(error))
@@ -181,16 +194,16 @@ class RaytuiApp(App[int]):
         return self.query_one_optional("#header") is None
 
     def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
-        if self._panels_gone():
+        snapshot = self.poller.take()  # the newest: older ones were replaced, not queued
+        if snapshot is None or self._panels_gone():
             return
-        self.latest = message.snapshot
+        self.latest = snapshot
         self.snapshots_received += 1
         self.connection_state = self.connected_label
-        self.record_history(message.snapshot)  # history keeps going while paused
         if self.paused or len(self.screen_stack) > 1:
-            self._show_header()
+            self._show_header()  # history keeps going while paused (the source records)
             return
-        self.apply_snapshot(message.snapshot)
+        self.apply_snapshot(snapshot)
 
     def on_poll_failed(self, message: PollFailed) -> None:
         if self._panels_gone():
@@ -199,19 +212,16 @@ class RaytuiApp(App[int]):
         self.connection_state = f"cannot connect: {text[0] if text else type(message.error).__name__}"
         self._show_header()
 
-    def record_history(self, snapshot: Snapshot) -> None:
-        self.history.add(snapshot)
-
     def view_state(self, snapshot: Snapshot) -> ViewState:
-        return ViewState(self.filter_text, snapshot.flags, self.history.worker_cpu,
-                         self.interval_s)
+        history = self.history
+        return ViewState(self.filter_text, snapshot.flags, history.worker_cpu,
+                         self.interval_s, history.node_cpu)
 
-    def _panel(self, pane: str) -> TablePanel | None:
-        if pane not in TABLE_PANES:
-            return None
-        panel = self.query_one(f"#{pane}-panel")
-        assert isinstance(panel, WorkersPanel | TasksPanel | ActorsPanel | FlagsPanel)
-        return panel
+    def panel(self, pane_id: str) -> Panel:
+        """The panel of a pane (every pane has one; see PANES)."""
+        widget = self.query_one(f"#{pane_id}", TabPane).children[0]
+        assert isinstance(widget, Panel), f"{pane_id}: {type(widget).__name__} is not a Panel"
+        return widget
 
     def apply_snapshot(self, snapshot: Snapshot) -> None:
         """Draw one snapshot: the header, the visible panel (keyed diffs), the summaries.
@@ -223,10 +233,8 @@ class RaytuiApp(App[int]):
         active = self.active_pane()
         with self.batch_update():
             self._show_header()
-            self._stale = set(TABLE_PANES) - {active}
-            panel = self._panel(active)
-            if panel is not None:
-                panel.show(snapshot, self.view_state(snapshot))
+            self._stale = {pane.id for pane in PANES} - {active}
+            self.panel(active).show(snapshot, self.view_state(snapshot))
             self._show_tab_counts(snapshot)
             side = Text("\n").join([flag_line(f) for f in snapshot.flags]) \
                 if snapshot.flags else "none"
@@ -235,14 +243,10 @@ class RaytuiApp(App[int]):
 
     def _show_tab_counts(self, snapshot: Snapshot) -> None:
         tabs = self.query_one("#tabs", TabbedContent)
-        labels = {
-            "workers": f"Workers {len(snapshot.workers)}",
-            "tasks": f"Tasks {len(snapshot.tasks.running)}",
-            "actors": f"Actors {len(snapshot.actors)}",
-            "flags": f"Flags {len(snapshot.flags)}" + ("!" if snapshot.flags else ""),
-        }
-        for pane, label in labels.items():
-            tab = tabs.get_tab(pane)
+        for pane in PANES:
+            panel = self.panel(pane.id)
+            label = panel.tab_label(snapshot) if isinstance(panel, LabelledPanel) else pane.title
+            tab = tabs.get_tab(pane.id)
             if str(tab.label) != label:
                 tab.label = label
 
@@ -266,11 +270,13 @@ class RaytuiApp(App[int]):
         self.push_modal(HelpScreen(self.key_bindings()))
 
     def key_bindings(self) -> list[Binding]:
-        """The keys this app adds (a subclass such as the replay adds its own)."""
+        """The keys this app adds (a subclass such as the replay adds its own): those in
+        the footer, and the tab jumps (kept out of the footer so it does not fill up)."""
         bindings = []
         for cls in reversed(type(self).__mro__):
             if isinstance(cls, type) and issubclass(cls, RaytuiApp) and "BINDINGS" in vars(cls):
-                bindings += [b for b in vars(cls)["BINDINGS"] if isinstance(b, Binding) and b.show]
+                bindings += [b for b in vars(cls)["BINDINGS"] if isinstance(b, Binding)
+                             and (b.show or b.action.startswith("jump("))]
         return bindings
 
     def action_pause(self) -> None:
@@ -284,12 +290,20 @@ class RaytuiApp(App[int]):
         return str(self.query_one("#tabs", TabbedContent).active)
 
     def action_sort(self) -> None:
-        panel = {"workers": "#workers-panel", "actors": "#actors-panel"}.get(self.active_pane())
-        if panel is None:
-            self.notify("s sorts the Workers and Actors tabs", timeout=3)
+        panel = self.panel(self.active_pane())
+        if not isinstance(panel, SortablePanel):
+            sortable = [p.title for p in PANES if isinstance(self.panel(p.id), SortablePanel)]
+            self.notify(f"s sorts the {' and '.join(sortable)} tabs", timeout=3)
             return
-        order = self.query_one(panel).cycle_sort()  # type: ignore[attr-defined]
+        order = panel.cycle_sort()
+        if self.shown is not None:  # the view on screen (frozen when paused), re-sorted
+            panel.show(self.shown, self.view_state(self.shown))
         self.notify(f"sorted by {order}", timeout=2)
+
+    def action_jump(self, pane_id: str) -> None:
+        if len(self.screen_stack) > 1:
+            return
+        self.query_one("#tabs", TabbedContent).active = pane_id
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -320,8 +334,7 @@ class RaytuiApp(App[int]):
         index = min(range(len(INTERVALS)), key=lambda i: abs(INTERVALS[i] - self.interval_s))
         index = max(0, min(len(INTERVALS) - 1, index + step))
         self.interval_s = INTERVALS[index]
-        self.poller.interval_s = self.interval_s
-        self.poller.wake()
+        self.poller.wake()  # the poller reads the interval from the app
         self._show_header()
 
     def action_next_panel(self) -> None:
@@ -333,7 +346,8 @@ class RaytuiApp(App[int]):
             self._filter_submitted()
             return
         tabs = self.query_one("#tabs", TabbedContent)
-        tabs.active = PANES[(PANES.index(self.active_pane()) + 1) % len(PANES)]
+        ids = [pane.id for pane in PANES]
+        tabs.active = ids[(ids.index(self.active_pane()) + 1) % len(ids)]
         self._focus_active_table()
 
     def _focus_active_table(self) -> None:
@@ -347,10 +361,9 @@ class RaytuiApp(App[int]):
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
         pane = self.active_pane()
-        panel = self._panel(pane)
-        if pane in self._stale and panel is not None and self.shown is not None:
+        if pane in self._stale and self.shown is not None:
             self._stale.discard(pane)  # the view that was frozen or last drawn
-            panel.show(self.shown, self.view_state(self.shown))
+            self.panel(pane).show(self.shown, self.view_state(self.shown))
         self.call_after_refresh(self._focus_active_table)
 
     @on(DataTable.RowSelected)
@@ -359,23 +372,7 @@ class RaytuiApp(App[int]):
         self.action_details()
 
     def action_details(self) -> None:
-        pane = self.active_pane()
-        detail: tuple[str, Text] | None = None
-        if pane == "workers":
-            worker = self.query_one("#workers-panel", WorkersPanel).selected_worker()
-            if worker is not None:
-                flags = self.latest.flags if self.latest else ()
-                detail = worker_detail(
-                    worker, self.history.worker_cpu(worker.pid, worker.node_id), flags)
-        elif pane == "actors":
-            actor = self.query_one("#actors-panel", ActorsPanel).selected_actor()
-            detail = actor_detail(actor) if actor is not None else None
-        elif pane == "tasks":
-            task = self.query_one("#tasks-panel", TasksPanel).selected_task()
-            detail = task_detail(task) if task is not None else None
-        elif pane == "flags":
-            flag = self.query_one("#flags-panel", FlagsPanel).selected_flag()
-            detail = flag_detail(flag) if flag is not None else None
+        detail = self.panel(self.active_pane()).selected_detail()
         if detail is not None:
             self.open_detail(*detail)
 

@@ -26,12 +26,22 @@ class ReplaySource:
         self.playing = True
         self._hold = True  # the next poll shows `index` as it is (start, or after a seek)
         self._lock = threading.Lock()
+        self.history = History()  # the app reads it (SnapshotSource.history)
+        self._history_end = 0  # snapshots[:_history_end] went into `history`
 
     def poll_once(self) -> Snapshot:
         with self._lock:
             if self.playing and not self._hold and self.index < len(self.snapshots) - 1:
                 self.index += 1
             self._hold = False
+            end = self.index + 1
+            if not self._history_end <= end <= self._history_end + 1:  # a seek: rebuild
+                # (seeking back must never show the future)
+                self.history = History(self.history.maxlen)
+                self._history_end = max(0, end - self.history.maxlen)
+            for recorded in self.snapshots[self._history_end:end]:
+                self.history.add(recorded)
+            self._history_end = end
             return self.snapshots[self.index]
 
     def seek(self, delta: int) -> None:
@@ -68,14 +78,6 @@ class ReplayApp(RaytuiApp):
                          interval_s=interval_s or source.recorded_interval())
         self.replay = source
         self.connection_state = self.connected_label = "recorded"
-
-    def record_history(self, snapshot: Snapshot) -> None:
-        # Seeking back must not show the future: rebuild the window up to this snapshot.
-        history = History(self.history.maxlen)
-        end = self.replay.index + 1
-        for recorded in self.replay.snapshots[max(0, end - history.maxlen):end]:
-            history.add(recorded)
-        self.history = history
 
     def header_position(self) -> str:
         first = self.replay.snapshots[0].time

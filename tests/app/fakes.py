@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from tui.app import RaytuiApp
+from tui.core.history import History
 from tui.core.jobs import JobState
 from tui.core.model import (
     Actor,
@@ -94,6 +95,7 @@ class FakeSource:
         self.polls = 0
         self.closed = False
         self.lock = threading.Lock()
+        self.history = History()  # filled at each poll, as the collector does
 
     def push(self, snapshot: Snapshot) -> None:
         with self.lock:
@@ -103,7 +105,9 @@ class FakeSource:
         with self.lock:
             index = min(self.polls, len(self._snapshots) - 1)
             self.polls += 1
-            return self._snapshots[index]
+            snapshot = self._snapshots[index]
+        self.history.add(snapshot)
+        return snapshot
 
     def close(self) -> None:
         self.closed = True

@@ -10,6 +10,7 @@ from textual.widgets import Input, Log, Static, TabbedContent
 
 from tests.app.fakes import FakeLauncher, FakeSource, make_app, make_snapshot, with_cpu
 from tui.app import RaytuiApp
+from tui.core.model import WorkerKey
 from tui.panels.keyed_table import KeyedTable
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
@@ -89,7 +90,7 @@ async def test_pause_freezes_the_view_but_keeps_collecting() -> None:
         await pilot.pause()
         table = workers_table(app)
         assert "77%" not in cell_text(table, key(1003), "cpu")
-        assert app.history.worker_cpu(1003, HEAD)[-1] == 77.0  # collected all the same
+        assert app.history.worker_cpu(WorkerKey(HEAD, 1003))[-1] == 77.0  # collected all the same
         await pilot.press("p")
         assert "77%" in cell_text(table, key(1003), "cpu")
         assert "PAUSED" not in str(app.query_one("#header", Static).render())

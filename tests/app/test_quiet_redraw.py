@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from tests.app.fakes import FakeSource, make_app, make_snapshot, with_cpu
 from tests.app.test_keys import started
 from tui.core.model import Snapshot
 from tui.panels.header import HeaderPanel
-from tui.panels.keyed_table import KeyedTable
+from tui.panels.keyed_table import KeyedTable, SyncCounts
 
 
 @contextmanager
@@ -36,8 +36,9 @@ def repaints_of(widget: Widget, monkeypatch: pytest.MonkeyPatch) -> Iterator[lis
 
 
 async def apply_twice(second: Snapshot, monkeypatch: pytest.MonkeyPatch,
-                      ) -> tuple[list[tuple[Any, ...]], int, bool]:
-    """Show make_snapshot(), then `second`: (table repaints, cell updates, header re-set)."""
+                      ) -> tuple[list[tuple[Any, ...]], SyncCounts, bool]:
+    """Show make_snapshot(), then `second`: (table repaints, what the table's sync did,
+    header re-set)."""
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot)
@@ -45,23 +46,26 @@ async def apply_twice(second: Snapshot, monkeypatch: pytest.MonkeyPatch,
         await pilot.pause()
         table = app.query_one("#workers-table", KeyedTable)
         header = app.query_one("#header", HeaderPanel)
-        updates, shown = table._update_count, header.content
+        before, shown = replace(table.counts), header.content
         with repaints_of(table, monkeypatch) as repaints:
             app.apply_snapshot(second)
-        return repaints, table._update_count - updates, header.content is not shown
+        after = table.counts
+        done = SyncCounts(*(getattr(after, f.name) - getattr(before, f.name)
+                            for f in fields(SyncCounts)))
+        return repaints, done, header.content is not shown
 
 
 async def test_an_unchanged_snapshot_repaints_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    repaints, updates, header_set = await apply_twice(make_snapshot(), monkeypatch)
-    assert repaints == [] and updates == 0 and not header_set
+    repaints, done, header_set = await apply_twice(make_snapshot(), monkeypatch)
+    assert repaints == [] and done == SyncCounts() and not header_set
 
 
 async def test_one_changed_worker_repaints_its_row_only(monkeypatch: pytest.MonkeyPatch) -> None:
     snapshot = make_snapshot()
     busiest = max(snapshot.workers, key=lambda w: w.cpu_percent)  # stays first: no re-sort
-    repaints, updates, _ = await apply_twice(
+    repaints, done, _ = await apply_twice(
         with_cpu(snapshot, busiest.pid, busiest.cpu_percent - 3), monkeypatch)
-    assert updates == 1
+    assert done == SyncCounts(cell_updates=1, row_repaints=1)
     assert len(repaints) == 1 and repaints[0] and repaints[0][0].height == 1, repaints
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from tests.app.fakes import T0, make_snapshot
+from tests.app.fakes import HEAD, T0, make_snapshot
 from tests.app.test_keys import key, wait_for, workers_table
 from tests.conftest import run_raytui
+from tui.core.model import WorkerKey
 from tui.core.record import SnapshotWriter, read_snapshots
 from tui.replay import ReplayApp, ReplaySource
 
@@ -46,7 +47,7 @@ async def test_replay_steps_seeks_and_pauses(tmp_path: Path) -> None:
         header = str(app.query_one("#header", Static).render())
         assert "11/30 +00:10 PAUSED" in header
         # history never shows the future after a seek back
-        assert app.history.worker_cpu(1003)[-1] == 10.0
+        assert app.history.worker_cpu(WorkerKey(HEAD, 1003))[-1] == 10.0
         await pilot.press("dollar_sign")
         await wait_for(pilot, lambda: app.replay.index == 29)
         await pilot.press("circumflex_accent")

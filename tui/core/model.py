@@ -243,6 +243,7 @@ class Snapshot:
     # workers_list.total is an upper bound, not a count: Ray cut its worker list, and its
     # count then includes the dead workers the GCS still keeps ("N of at most M")
     workers_total_at_most: bool = False
+    events: tuple[Event, ...] = ()  # what happened since the previous poll (tui/core/events.py)
 
 
 # --- JSON form -------------------------------------------------------------

@@ -8,8 +8,9 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.core.model import Actor, Snapshot, WorkerKey
-from tui.panels.cells import SEVERITY_STYLE, cpu_bar, fmt_bytes, show
+from tui.panels.cells import SEVERITY_STYLE, cpu_bar, fields_text, fmt_bytes, show
 from tui.panels.keyed_table import KeyedTable
+from tui.panels.protocol import Detail
 from tui.panels.view import ViewState
 
 SORTS = ("cpu", "rss", "class", "state", "restarts")
@@ -42,8 +43,6 @@ class ActorsPanel(Vertical):
 
     def cycle_sort(self) -> str:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        if self._last is not None:
-            self.show(*self._last)
         return self.sort
 
     def _sort_key(self, actor: Actor) -> tuple[object, ...]:
@@ -89,8 +88,21 @@ class ActorsPanel(Vertical):
             f"{len(snapshot.actors)} actors, {alive} alive{truncated}  sort: {self.sort}"
             f"{filtered}")
 
-    def selected_actor(self) -> Actor | None:
+    def tab_label(self, snapshot: Snapshot) -> str:
+        return f"Actors {len(snapshot.actors)}"
+
+    def selected_detail(self) -> Detail | None:
         key = self.table.selected_key
         if self._last is None or key is None:
             return None
-        return next((a for a in self._last[0].actors if a.actor_id == key), None)
+        actor = next((a for a in self._last[0].actors if a.actor_id == key), None)
+        return actor_detail(actor) if actor is not None else None
+
+
+def actor_detail(actor: Actor) -> Detail:
+    return f"Actor {actor.class_name} {actor.name}".strip(), fields_text([
+        ("actor id", actor.actor_id), ("class", actor.class_name),
+        ("name", actor.name), ("state", actor.state), ("pid", actor.pid),
+        ("node", actor.node_id), ("CPU %", actor.cpu_percent),
+        ("RSS", fmt_bytes(actor.rss_bytes)), ("restarts", actor.num_restarts),
+        ("death cause", actor.death_cause)])

@@ -1,4 +1,5 @@
-"""Cell formatting shared by the panels: sizes, CPU bars, sparklines, keyed cells."""
+"""Cell formatting shared by the panels: sizes, CPU bars, sparklines, keyed cells, detail
+fields."""
 
 from __future__ import annotations
 
@@ -82,3 +83,15 @@ class KeyedText(Text):
     def __init__(self, text: str, row_key: str, style: str = "") -> None:
         super().__init__(text, style=style)
         self.row_key = row_key
+
+
+def fields_text(pairs: list[tuple[str, object]]) -> Text:
+    """Aligned `name  value` lines (the body of a detail modal)."""
+    width = max((len(name) for name, _ in pairs), default=0)
+    text = Text()
+    for index, (name, value) in enumerate(pairs):
+        if index:
+            text.append("\n")
+        text.append(name.ljust(width + 2), style="bold")
+        text.append("-" if value is None or value == "" else str(value))
+    return text

@@ -10,6 +10,7 @@ from textual.widgets import Static
 from tui.core.model import Flag, Snapshot
 from tui.panels.cells import SEVERITY_MARK, SEVERITY_STYLE, show
 from tui.panels.keyed_table import KeyedTable
+from tui.panels.protocol import Detail
 from tui.panels.view import SEVERITY_RANK, ViewState
 
 
@@ -32,7 +33,7 @@ class FlagsPanel(Vertical):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._last: Snapshot | None = None
+        self._flags: dict[str, Flag] = {}  # the shown flags by row key, for details
 
     def compose(self) -> ComposeResult:
         yield Static("", id="flags-caption")
@@ -47,7 +48,6 @@ class FlagsPanel(Vertical):
         return self.query_one("#flags-table", KeyedTable)
 
     def show(self, snapshot: Snapshot, view: ViewState) -> None:
-        self._last = snapshot
         flags = [f for f in snapshot.flags if view.matches(f.kind, f.message, f.about_text(), *f.nodes)]
         rows = {
             flag_key(f): (
@@ -62,12 +62,24 @@ class FlagsPanel(Vertical):
         order = [flag_key(f) for f in sorted(
             flags, key=lambda f: (-SEVERITY_RANK[f.severity], f.kind, f.key))]
         self.table.sync(rows, order)
+        self._flags = {flag_key(f): f for f in flags}
         caption = (f"{len(snapshot.flags)} active flags; enter explains the selected one"
                    if snapshot.flags else "no flags: nothing unusual right now")
         show(self.query_one("#flags-caption", Static), caption)
 
-    def selected_flag(self) -> Flag | None:
+    def tab_label(self, snapshot: Snapshot) -> str:
+        return f"Flags {len(snapshot.flags)}" + ("!" if snapshot.flags else "")
+
+    def selected_detail(self) -> Detail | None:
         key = self.table.selected_key
-        if self._last is None or key is None:
-            return None
-        return next((f for f in self._last.flags if flag_key(f) == key), None)
+        flag = self._flags.get(key) if key is not None else None
+        return flag_detail(flag) if flag is not None else None
+
+
+def flag_detail(flag: Flag) -> Detail:
+    """A flag's explanation, for learners."""
+    body = Text()
+    body.append(flag.message + "\n\n", style="bold")
+    body.append(f"about: {flag.about_text() or '-'}\n\n")
+    body.append(flag.explanation or "(no explanation given for this flag)")
+    return f"{flag.kind} ({flag.severity})", body

@@ -7,7 +7,8 @@ and the cursor follows its row (not its index) across refreshes and sorts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import KeysView, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Self
 
 from rich.text import Text
@@ -29,6 +30,17 @@ def _length(cell: Any) -> int:
     return cell.cell_len if isinstance(cell, Text) else len(str(cell))
 
 
+@dataclass
+class SyncCounts:
+    """What `sync` did, counted since the table was made (tests and benches read it)."""
+
+    cell_updates: int = 0  # cells changed in place
+    rows_added: int = 0
+    rows_removed: int = 0
+    row_repaints: int = 0  # rows repainted one by one
+    full_repaints: int = 0  # whole-table repaints (rows came or went, a column widened)
+
+
 class KeyedTable(DataTable[Any]):
     """Columns are fixed at construction; the first column must hold a `KeyedText`."""
 
@@ -39,6 +51,7 @@ class KeyedTable(DataTable[Any]):
         self._column_spec = list(columns)
         self._shown: dict[str, tuple[Any, ...]] = {}
         self._order: dict[str, int] = {}
+        self.counts = SyncCounts()  # the public repaint hook
 
     def refresh(self, *args: Any, **kwargs: Any) -> Self:
         # update_cell refreshes the whole table on every call; during `sync` one
@@ -48,6 +61,24 @@ class KeyedTable(DataTable[Any]):
         return super().refresh(*args, **kwargs)
 
     def on_mount(self) -> None:
+        for key, label in self._column_spec:
+            self.add_column(label, key=key)
+
+    @property
+    def column_keys(self) -> list[str]:
+        return [key for key, _ in self._column_spec]
+
+    @property
+    def shown_keys(self) -> KeysView[str]:
+        return self._shown.keys()
+
+    def set_columns(self, columns: Sequence[tuple[str, str]]) -> None:
+        """Replace the columns (e.g. a GPU column when a GPU node joins); rows go too."""
+        if list(columns) == self._column_spec:
+            return
+        self._column_spec = list(columns)
+        self.clear(columns=True)
+        self._shown, self._order = {}, {}
         for key, label in self._column_spec:
             self.add_column(label, key=key)
 
@@ -64,7 +95,7 @@ class KeyedTable(DataTable[Any]):
     def sync(self, rows: Mapping[str, Sequence[Any]], order: Sequence[str]) -> None:
         """Show exactly `rows` (key -> cells) in `order` (keys, first row first)."""
         selected = self.selected_key
-        column_keys = [key for key, _ in self._column_spec]
+        column_keys = self.column_keys
         self._defer_refresh = True
         try:
             changed = self._apply_cells(rows, column_keys)
@@ -73,8 +104,10 @@ class KeyedTable(DataTable[Any]):
         # Repaint only what changed: on a live but idle cluster that is a few rows whose
         # CPU figure moved, not the whole table every poll.
         if changed is None or len(changed) > self.size.height:  # one repaint is cheaper then
+            self.counts.full_repaints += 1
             self.refresh()
         else:
+            self.counts.row_repaints += len(changed)
             for key in changed:
                 self.refresh_row(self.get_row_index(key))
         new_order = {key: index for index, key in enumerate(order)}
@@ -94,12 +127,14 @@ class KeyedTable(DataTable[Any]):
         for key in [k for k in self._shown if k not in rows]:
             self.remove_row(key)
             del self._shown[key]
+            self.counts.rows_removed += 1
             everything = True
         for key, cells in rows.items():
             cells = tuple(cells)
             old = self._shown.get(key)
             if old is None:
                 self.add_row(*cells, key=key)
+                self.counts.rows_added += 1
                 everything = True
             else:
                 for column, before, after in zip(column_keys, old, cells, strict=True):
@@ -107,6 +142,7 @@ class KeyedTable(DataTable[Any]):
                         # widths are recomputed only when a cell grows (cheap otherwise)
                         wider = _length(after) > _length(before)
                         self.update_cell(key, column, after, update_width=wider)
+                        self.counts.cell_updates += 1
                         everything = everything or wider
                         changed.add(key)
             self._shown[key] = cells

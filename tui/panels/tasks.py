@@ -9,8 +9,9 @@ from textual.widgets import Static
 
 from tui.core.kinds import STATE_GROUPS, state_group
 from tui.core.model import Snapshot, Task
-from tui.panels.cells import show
+from tui.panels.cells import fields_text, show
 from tui.panels.keyed_table import KeyedTable
+from tui.panels.protocol import Detail
 from tui.panels.view import ViewState
 
 COUNTS_AGE_SHOWN_S = 5.0
@@ -28,7 +29,7 @@ class TasksPanel(Vertical):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._last: Snapshot | None = None
+        self._tasks: dict[str, Task] = {}  # the listed tasks by row key, for details
 
     def compose(self) -> ComposeResult:
         yield Static("", id="tasks-caption", classes="caption")
@@ -46,7 +47,6 @@ class TasksPanel(Vertical):
         )
 
     def show(self, snapshot: Snapshot, view: ViewState) -> None:
-        self._last = snapshot
         summary = snapshot.tasks
         groups = [g for g in summary.by_function if view.matches(g.name)]
         by_function = self.query_one("#tasks-by-function", KeyedTable)
@@ -82,6 +82,7 @@ class TasksPanel(Vertical):
         order = [t.task_id for t in sorted(tasks, key=lambda t: (t.state != "RUNNING",
                                                                  t.name, t.task_id))]
         listing.sync(task_rows, order)
+        self._tasks = {t.task_id: t for t in tasks}
         states = "  ".join(f"{state.lower()} {count}"
                            for state, count in sorted(summary.by_state.items()))
         # Ray's summary of a big cluster takes seconds, so it is asked less often: say so
@@ -96,9 +97,18 @@ class TasksPanel(Vertical):
     def _more(total: int, shown: int) -> str:
         return f" (of {total})" if total > shown else ""
 
-    def selected_task(self) -> Task | None:
+    def tab_label(self, snapshot: Snapshot) -> str:
+        return f"Tasks {len(snapshot.tasks.running)}"
+
+    def selected_detail(self) -> Detail | None:
         key = self.query_one("#tasks-list", KeyedTable).selected_key
-        if self._last is None or key is None:
-            return None
-        tasks = (*self._last.tasks.running, *self._last.tasks.failed)
-        return next((t for t in tasks if t.task_id == key), None)
+        task = self._tasks.get(key) if key is not None else None
+        return task_detail(task) if task is not None else None
+
+
+def task_detail(task: Task) -> Detail:
+    return f"Task {task.name}", fields_text([
+        ("task id", task.task_id), ("name", task.name), ("state", task.state),
+        ("worker pid", task.worker_pid), ("node", task.node_id),
+        ("actor", task.actor_id), ("error type", task.error_type),
+        ("error", task.error_message)])

@@ -14,9 +14,9 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 class ViewState:
     filter_text: str = ""
     flags: tuple[Flag, ...] = ()
-    worker_cpu_history: Callable[[int, str], list[float]] = field(
-        default=lambda pid, node_id: [])
+    worker_cpu_history: Callable[[WorkerKey], list[float]] = field(default=lambda key: [])
     interval_s: float = 1.0
+    node_cpu_history: Callable[[str], list[float]] = field(default=lambda node_id: [])
 
     def matches(self, *texts: object) -> bool:
         needle = self.filter_text.strip().lower()

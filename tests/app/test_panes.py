@@ -1,0 +1,102 @@
+"""The app loops over one table of panes: each pane's panel satisfies `Panel`, and a
+new tab is one `Pane` entry (its tab, jump key, details, count and sort come from it)."""
+
+from __future__ import annotations
+
+import pytest
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static, TabbedContent
+
+import tui.app
+from tests.app.fakes import FakeSource, make_app, make_snapshot
+from tests.app.test_keys import started
+from tui.app import PANES, RaytuiApp, jump_bindings
+from tui.core.model import Snapshot
+from tui.panels.keyed_table import KeyedTable
+from tui.panels.protocol import Detail, LabelledPanel, Pane, Panel, SortablePanel
+from tui.panels.view import ViewState
+from tui.screens.detail import DetailScreen
+from tui.screens.help import HelpScreen
+
+
+async def test_every_pane_is_a_tab_in_order_and_its_panel_is_a_panel() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        tabs = app.query_one("#tabs", TabbedContent)
+        assert [pane.id for pane in tabs.query("TabPane")] == [p.id for p in PANES]
+        for pane in PANES:
+            assert isinstance(app.panel(pane.id), Panel), pane.id
+        # the sortable and counted ones, as today
+        assert {p.id for p in PANES if isinstance(app.panel(p.id), SortablePanel)} == {
+            "workers", "actors"}
+        assert str(tabs.get_tab("workers").label) == "Workers 5"
+        assert str(tabs.get_tab("flags").label) == "Flags 1!"
+        assert isinstance(app.panel("tasks"), LabelledPanel)
+
+
+class NodesLikePanel(Vertical):
+    """What a new tab's panel implements: show and selected_detail (here tab_label too)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.shown: list[Snapshot] = []
+
+    def compose(self) -> ComposeResult:
+        yield KeyedTable([("node", "node")], id="nodes-like-table")
+
+    def show(self, snapshot: Snapshot, view: ViewState) -> None:
+        self.shown.append(snapshot)
+        table = self.query_one(KeyedTable)
+        table.sync({n.node_id: (table.first_cell(n.hostname, n.node_id),)
+                    for n in snapshot.nodes}, [n.node_id for n in snapshot.nodes])
+
+    def selected_detail(self) -> Detail | None:
+        key = self.query_one(KeyedTable).selected_key
+        return (f"Node {key}", Text("a node")) if key else None
+
+    def tab_label(self, snapshot: Snapshot) -> str:
+        return f"Nodes {len(snapshot.nodes)}"
+
+
+async def test_a_new_pane_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    panes = (*PANES, Pane("nodes", "Nodes", "n", lambda: NodesLikePanel(id="nodes-panel")))
+    monkeypatch.setattr(tui.app, "PANES", panes)
+
+    class AppWithNodes(RaytuiApp):  # BINDINGS are read when the class is made
+        BINDINGS = jump_bindings()
+
+    fake = FakeSource([make_snapshot()])
+    app = AppWithNodes(open_source=lambda stop: fake, address_label="x", interval_s=3600.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        tabs = app.query_one("#tabs", TabbedContent)
+        assert str(tabs.get_tab("nodes").label) == "Nodes 1"
+        await pilot.press("n")
+        await pilot.pause()
+        assert tabs.active == "nodes"
+        panel = app.query_one("#nodes-panel", NodesLikePanel)
+        assert panel.shown  # drawn when shown (it was stale while hidden)
+        assert app.focused is panel.query_one(KeyedTable)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert "Node " in str(app.screen.query_one("#detail-title", Static).render())
+        await pilot.press("escape")
+        await pilot.press("s")  # not sortable: says which tabs are
+        await pilot.pause()
+        assert any("s sorts the Workers and Actors tabs" in str(n.message)
+                   for n in app._notifications)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = str(app.screen.query_one("#help-keys", Static).render())
+        assert "Nodes" in keys
+        await pilot.press("escape")
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert "Nodes" in titles
+        await pilot.press("tab")  # nodes is last: tab wraps to the first
+        await pilot.pause()
+        assert tabs.active == "workers"
