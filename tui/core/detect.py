@@ -102,11 +102,13 @@ def uneven(history: History, params: DetectParams) -> list[Flag]:
     max_workers = max(1, int(cpus_total * params.uneven_max_worker_fraction))
     ranked = sorted(busy, key=busy.__getitem__, reverse=True)
     top: list[tuple[str, int]] = []
+    top_busy = 0.0  # a running sum: max_workers is 4,000 on a 16,000-CPU cluster
     for key in ranked[:max_workers]:
         top.append(key)
-        if sum(busy[k] for k in top) >= params.uneven_top_share * total:
+        top_busy += busy[key]
+        if top_busy >= params.uneven_top_share * total:
             break
-    share = sum(busy[k] for k in top) / total
+    share = top_busy / total
     busiest_avg = busy[ranked[0]] / len(window)
     free_cpus = sum(s.cluster.cpus_total - s.cluster.cpus_used for s in window) / len(window)
     finished = _finished(window[-1]) - _finished(window[0])
