@@ -121,3 +121,17 @@ def test_redact_masks_secret_argument_values_only() -> None:
     assert redact_text("--token --verbose") == "--token --verbose"  # a flag, not a value
     assert redaction_wanted(False, {"RAYTUI_REDACT": "1"})
     assert not redaction_wanted(False, {})
+
+
+def test_the_live_source_reports_connection_lost_and_back_as_events() -> None:
+    # up, then refused past the disconnect bound, then a new collector answers
+    source, connection, clock, _made = make([True, False])
+    kinds: list[str] = []
+    kinds += [e.kind for e in source.poll_once().events]  # connected
+    clock.now += DISCONNECT_AFTER_S + 1
+    kinds += [e.kind for e in source.poll_once().events]  # refused for too long
+    clock.now += BACKOFF_MAX_S + 1
+    kinds += [e.kind for e in source.poll_once().events]  # reconnected
+    assert kinds == ["connection_lost", "connection_back"]
+    assert source.events.record("workload_started", "Fibonacci").kind == "workload_started"
+    assert [e.kind for e in source.poll_once().events] == ["workload_started"]

@@ -186,6 +186,11 @@ class TaskSummary:
     # by_state/by_function are refreshed in the background (Ray takes seconds to
     # summarize many thousands of tasks): how old they are at this poll.
     counts_age_s: float = 0.0
+    # Ray summarises at most 10,000 tasks (the newest, mostly FINISHED): when it holds
+    # more, by_state/by_function cover part of them only (RUNNING then comes from the
+    # running list's own count), and counts_total says how many Ray holds.
+    counts_partial: bool = False
+    counts_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -252,6 +257,9 @@ class Snapshot:
     flags: tuple[Flag, ...] = ()
     workers_list: ListInfo = ListInfo()
     actors_list: ListInfo = ListInfo()
+    # workers_list.total is an upper bound, not a count: Ray cut its worker list, and its
+    # count then includes the dead workers the GCS still keeps ("N of at most M")
+    workers_total_at_most: bool = False
     events: tuple[Event, ...] = ()  # what happened since the previous poll (tui/core/events.py)
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from tui.core.connection import ConnectError, RayConnection
+from tui.core.events import EventLog
 from tui.core.history import History
 from tui.core.model import ConnectionPhase, Snapshot, Status
 from tui.core.redact import redact_snapshot
@@ -58,6 +59,8 @@ class LiveSource:
         self._make_collector = make_collector
         self._clock, self._wall = clock, wall
         self._collector: PollingSource | None = make_collector(connection)
+        # what happened, across reconnections (a new collector keeps the same log)
+        self.events = EventLog()
         self.phase: ConnectionPhase = "starting"
         self.since = wall()
         self.message = ""
@@ -76,6 +79,9 @@ class LiveSource:
         return self._collector.history if self._collector is not None else History()
 
     def poll_once(self) -> Snapshot:
+        return self.events.with_events(self._poll())
+
+    def _poll(self) -> Snapshot:
         now = self._clock()
         if self.phase == "disconnected" and not self._reconnect_due(now):
             return self._status_only()
