@@ -33,6 +33,12 @@ _MAX_WORDS_PER_ROW = 48
 _BIT_GENERATOR = np.random.MT19937(0)
 
 
+# rand() < p exactly when draw < ceil(p * 2**53); rand() > p when draw > floor(p * 2**53)
+_BELOW_0_077 = math.ceil(0.077 * 2.0 ** 53)
+_BELOW_0_6 = math.ceil(0.6 * 2.0 ** 53)
+_ABOVE_0_05 = math.floor(0.05 * 2.0 ** 53)
+
+
 class _TooWide(Exception):
     """A value needs more characters than its NOAA field: use the reference."""
 
@@ -73,42 +79,35 @@ def _batch(stations: list[synth.Station], traits: list[synth.StationYear],
     spans = [count * _MAX_WORDS_PER_ROW + 64 for count in counts]
     words = np.concatenate([_words(t, span) for t, span in zip(traits, spans, strict=True)])
     offsets = np.cumsum([0, *spans])
-    # random() as CPython computes it is draw / 2**53, for a draw starting at every word
-    draws = ((words[:-1] >> 5) << 26) | (words[1:] >> 6)
+    def draw(at: np.ndarray) -> np.ndarray:  # random() as CPython makes it, times 2**53
+        return ((words[at] >> 5) << 26) | (words[at + 1] >> 6)
+
     # rand() >= 0.0 always holds and rand() >= 1.0 never: VISIB, SNDP per station
     visib_on = np.array([t.visib_missing == 0.0 for t in traits])
     sndp_on = np.array([t.sndp_missing == 0.0 for t in traits])
-    station_words = np.repeat(2 * visib_on + 2 * sndp_on, spans)
-
-    # The words a row starting at each position uses: 36, +4 or +6 if PRCP is not
-    # missing (zero or drawn), +2 if DEWP is there, +2 each for VISIB and SNDP.
-    positions = len(words) - 64
-
-    def below(offset: int, probability: float) -> np.ndarray:  # rand() < probability
-        return draws[offset:offset + positions] < math.ceil(probability * 2.0 ** 53)
-
-    prcp_zero_at = below(12, 0.6)
-    prcp_words = np.where(below(10, 0.077), 0, np.where(prcp_zero_at, 4, 6))
-    dewp_at = {offset: draws[offset:offset + positions] > math.floor(0.05 * 2.0 ** 53)
-               for offset in (12, 16, 18)}  # rand() > 0.05 at the row's DEWP draw
-    dewp_words = 2 * np.where(prcp_words == 0, dewp_at[12],
-                              np.where(prcp_words == 4, dewp_at[16], dewp_at[18]))
-    following = (np.arange(36, positions + 36) + station_words[:positions] + prcp_words
-                 + dewp_words).tolist()
-    starts_list: list[int] = []
-    for offset, count in zip(offsets[:-1].tolist(), counts, strict=True):
-        at = offset
-        for _ in range(count):
-            starts_list.append(at)
-            at = following[at]
-    s = np.array(starts_list, dtype=np.intp)
+    # Walk every station's chain of row starts at once, one step per row. A row uses
+    # 36 words, +4 or +6 if PRCP is not missing (zero or drawn), +2 if DEWP is there,
+    # +2 each for VISIB and SNDP.
+    fixed_words = 36 + 2 * visib_on + 2 * sndp_on
+    longest = max(counts)
+    last_start = len(words) - 64
+    at = offsets[:-1].astype(np.int64)
+    steps = np.empty((len(counts), longest), dtype=np.int64)
+    for step in range(longest):
+        steps[:, step] = at
+        prcp_words = np.where(draw(at + 10) < _BELOW_0_077, 0,
+                              np.where(draw(at + 12) < _BELOW_0_6, 4, 6))
+        dewp_words = np.where(draw(at + 12 + prcp_words) > _ABOVE_0_05, 2, 0)
+        # a station past its last row walks on, unused, in the next one's words
+        at = np.minimum(at + fixed_words + prcp_words + dewp_words, last_start)
+    s = steps[np.arange(longest)[None, :] < np.array(counts)[:, None]]
     n = len(s)
     if n == 0:
         return [(HEADER_LINE + "\n").encode("ascii")] * len(stations)
     row_station = np.repeat(np.arange(len(stations)), counts)
 
     def uniform(at: np.ndarray) -> np.ndarray:
-        return draws[at].astype(np.float64) * (1.0 / 9007199254740992.0)
+        return draw(at).astype(np.float64) * (1.0 / 9007199254740992.0)
 
     def gauss(at: np.ndarray) -> np.ndarray:  # _NORMAL[getrandbits(16)]
         return _NORMAL[(words[at] >> 16).astype(np.intp)]
@@ -137,7 +136,7 @@ def _batch(stations: list[synth.Station], traits: list[synth.StationYear],
     amount[drawn] = [min(-math.log(1.0 - u) / 3, 9.99) for u in uniform(s[drawn] + 14).tolist()]
     prcp_flag = np.searchsorted(_PRCP_CUMULATIVE, uniform(s + 14 + np.where(prcp_zero, 0, 2)),
                                 side="right")
-    q = s + 12 + prcp_words[s]
+    q = s + 12 + np.where(prcp_missing, 0, np.where(prcp_zero, 4, 6))
     dewp_present = uniform(q) > 0.05
     dewp_full = uniform(q + 2) > 0.1
     q = q + 2 + np.where(dewp_present, 2, 0)
