@@ -33,3 +33,13 @@ def test_archive_content_is_unchanged(tmp_path: Path, year: int, scale: float,
     stations, rows, digest = PINNED[(year, scale, seed)]
     assert (summary.stations, summary.rows) == (stations, rows)
     assert hashlib.sha256(tar_bytes).hexdigest() == digest
+
+
+def test_vectorised_files_equal_the_row_by_row_reference() -> None:
+    from workloads.gsod.synth import station_csv, station_pool, stations_in_year
+    from workloads.gsod.synth_rows import station_files
+
+    stations = stations_in_year(station_pool(0.01, 11), 1995)
+    assert len(stations) > 80
+    for station, data in station_files(stations, 1995, 11):
+        assert data == station_csv(station, 1995, 11).encode("ascii"), station.station_id
