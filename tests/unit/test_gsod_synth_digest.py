@@ -43,3 +43,18 @@ def test_vectorised_files_equal_the_row_by_row_reference() -> None:
     assert len(stations) > 80
     for station, data in station_files(stations, 1995, 11):
         assert data == station_csv(station, 1995, 11).encode("ascii"), station.station_id
+
+
+def test_a_value_too_wide_for_its_field_falls_back_to_the_reference() -> None:
+    from workloads.gsod import synth_rows
+    from workloads.gsod.synth import station_csv, station_pool, stations_in_year
+
+    stations = stations_in_year(station_pool(0.002, 5), 2001)[:5]
+    with pytest.raises(synth_rows._TooWide):
+        synth_rows._fixed(synth_rows.np.array([1234.5]), 5, 1)  # "1234.5" is 6 wide
+    with pytest.MonkeyPatch.context() as patch:
+        def too_wide(*args: object, **kwargs: object) -> None:
+            raise synth_rows._TooWide
+        patch.setattr(synth_rows, "_fixed", too_wide)
+        files = [data for _, data in synth_rows.station_files(stations, 2001, 5)]
+    assert files == [station_csv(s, 2001, 5).encode("ascii") for s in stations]
