@@ -226,7 +226,7 @@ def test_driver_prints_each_actors_growing_progress_before_the_result(
 
     from ray.util.state import list_actors
 
-    from tui.core.jobs import last_json_object
+    from tui.launch.job_run import last_json_object
     from workloads.gsod.progress_lines import parse_progress_line
 
     for year in (1980, 2020):  # ~0.5-1 s of load each: a few 0.5 s polls
