@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench e2e clean
+.PHONY: run test lint bench e2e soak clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check tui workloads tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# Long fault runs (issue 15): the 20-minute watch soak (SOAK_MINUTES=2 for a short one),
+# then the fault tests too long for `make test`. Each takes the shared Ray lock.
+SOAK_MINUTES ?= 20
+soak: $(STAMP)
+	flock /tmp/raytui-ray.lock $(BIN)/python -m tests.faults.soak --minutes $(SOAK_MINUTES)
+	flock /tmp/raytui-ray.lock $(BIN)/python -m pytest tests/faults/long_outlive.py \
+		tests/faults/long_replay.py
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench $(BENCH)

@@ -24,7 +24,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import on
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -32,6 +32,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from tui.core.control import ClusterLink
 from tui.core.history import History
 from tui.core.model import Snapshot
 from tui.launch import fibonacci, gsod
@@ -40,10 +41,12 @@ from tui.launch.job_run import JobSpec
 from tui.launch.jobs import JobClient
 from tui.panels.actors import ActorsPanel
 from tui.panels.cells import show
+from tui.panels.errors import ErrorsPanel
 from tui.panels.events import EventsPanel
 from tui.panels.flags import FlagsPanel, flag_line
 from tui.panels.grouping import GroupedTable
 from tui.panels.header import HeaderPanel
+from tui.panels.jobs import JobsPanel
 from tui.panels.nodes import NodesPanel
 from tui.panels.protocol import LabelledPanel, NodesOnScreen, Pane, Panel, SortablePanel
 from tui.panels.tasks import TasksPanel
@@ -52,6 +55,7 @@ from tui.panels.workers import WorkersPanel
 from tui.panels.workload import WorkloadPanel
 from tui.panels.workload_tab import WorkloadTab
 from tui.poller import Poller, SnapshotSource
+from tui.row_actions import RowActions
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
 from tui.screens.quit_running import QuitAnswer, QuitRunningScreen
@@ -67,6 +71,9 @@ PANES: tuple[Pane, ...] = (
     Pane("flags", "Flags", "", lambda: FlagsPanel(id="flags-panel")),
     Pane("workload", "Workload", "", lambda: WorkloadTab(id="workload-tab-panel")),
     Pane("nodes", "Nodes", "n", lambda: NodesPanel(id="nodes-panel")),
+    # asked on demand while shown (tui/core/sources/errors.py, jobs_api.py)
+    Pane("errors", "Errors", "e", lambda: ErrorsPanel(id="errors-panel")),
+    Pane("jobs", "Jobs", "J", lambda: JobsPanel(id="jobs-panel")),
     Pane("events", "Events", "v", lambda: EventsPanel(id="events-panel")),
 )
 INTERVALS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -96,7 +103,7 @@ def jump_bindings() -> list[Binding]:
             for pane in PANES if pane.key]
 
 
-class RaytuiApp(App[int]):
+class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/row_actions.py)
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live anywhere
     TITLE = "raytui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
@@ -117,14 +124,23 @@ class RaytuiApp(App[int]):
         Binding("tab", "next_panel", "Next panel", priority=True),
         Binding("enter", "details", "Details"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("l", "row_log", "Log of the row"),
+        Binding("t", "row_stack", "Stack of the row"),
+        Binding("k", "row_kill", "Kill actor / stop job"),
+        Binding("K", "row_terminate", "SIGTERM, then SIGKILL, a process"),
         *jump_bindings(),
     ]
 
     def __init__(self, *, open_source: SourceOpener, address_label: str,
                  interval_s: float = 1.0,
                  make_launcher: Callable[[], JobClient] | None = None,
-                 cluster_cpus: Callable[[], int] = lambda: os.cpu_count() or 1) -> None:
+                 cluster_cpus: Callable[[], int] = lambda: os.cpu_count() or 1,
+                 cluster_link: Callable[[], ClusterLink] | None = None,
+                 read_only: bool = False) -> None:
         super().__init__()
+        self.cluster_link = cluster_link  # logs, stacks, errors, jobs and control
+        self.read_only = read_only  # refuse whatever stops something
+        self._sigtermed: set[tuple[str | None, int]] = set()
         self.address_label = address_label
         self.connection_state = "starting Ray..."
         self.connected_label = "connected"
@@ -317,6 +333,9 @@ class RaytuiApp(App[int]):
 
     def active_pane(self) -> str:
         return str(self.query_one("#tabs", TabbedContent).active)
+
+    def active_panel_widget(self) -> object:
+        return self.panel(self.active_pane())
 
     def action_sort(self) -> None:
         panel = self.panel(self.active_pane())

@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "tui.commands.gsod",
     "tui.commands.lab",
     "tui.commands.replay",
+    "tui.commands.logs",
+    "tui.commands.errors",
 )
 
 
@@ -34,6 +36,8 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     add_cluster_arguments(parser)
     parser.add_argument("--interval", type=float, default=1.0,
                         help="seconds between polls (default %(default)s)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="refuse every action that stops something (also RAYTUI_READ_ONLY=1)")
     if not with_commands:
         return parser
     top = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)

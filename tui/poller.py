@@ -24,9 +24,10 @@ from tui.core.model import Snapshot
 class SnapshotSource(Protocol):
     """What the app polls: the live Collector, a fake, or the replay source."""
 
-    # The one History of this monitor: filled by the source on the poll thread at each
-    # `poll_once`, read (never written) by the UI. See tui/core/history.py.
-    history: History
+    @property
+    def history(self) -> History:
+        """The one History of this monitor: filled by the source on the poll thread at
+        each `poll_once`, read (never written) by the UI. See tui/core/history.py."""
 
     def poll_once(self) -> Snapshot: ...
 

@@ -1,65 +1,109 @@
 """Replay: the monitor over a recording made by `raytui watch --record`.
 
-`ReplaySource` plays the recorded snapshots in order at the poll interval; pause
-stops it, step and seek move it. `ReplayApp` is the monitor with those keys, no
-cluster and no launching.
+`ReplaySource` owns the replay position: it plays the recorded snapshots in order
+at the poll interval; pause stops it, step and seek move it. It keeps `history`,
+the window of snapshots up to the position (rebuilt on a seek, so seeking back never
+shows the future). The snapshots come from any sequence: a list, or a
+`tui.core.record.Recording` that reads them from disk on demand, so a recording
+of any size opens at once. `ReplayApp` is the monitor with those keys, no cluster
+and no launching.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Sequence
+from typing import Protocol
 
 from textual.binding import Binding
 
 from tui.app import RaytuiApp
 from tui.core.history import History
-from tui.core.model import Snapshot
+from tui.core.model import Snapshot, Status
+from tui.core.record import RecordingError
+from tui.core.text import error_line
+from tui.panels.header import HeaderPanel
+
+INDEX_WAIT_S = 30.0  # a seek to the end waits this long at most for the index
+
+
+class Snapshots(Protocol):
+    """A list of snapshots, or a Recording that reads them on demand."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int) -> Snapshot: ...
 
 
 class ReplaySource:
-    def __init__(self, snapshots: Sequence[Snapshot]) -> None:
-        if not snapshots:
+    def __init__(self, snapshots: Snapshots, history_len: int = 120) -> None:
+        if not len(snapshots):
             raise ValueError("a replay needs at least one snapshot")
-        self.snapshots = list(snapshots)
+        self.snapshots = snapshots
         self.index = 0
         self.playing = True
+        self.history = History(history_len)
+        self._history_end = 0  # history holds snapshots [.., _history_end)
         self._hold = True  # the next poll shows `index` as it is (start, or after a seek)
+        self._to_end = False  # a seek to the end before the index reached it
         self._lock = threading.Lock()
-        self.history = History()  # the app reads it (SnapshotSource.history)
-        self._history_end = 0  # snapshots[:_history_end] went into `history`
 
     def poll_once(self) -> Snapshot:
+        if self._to_end:
+            indexed = getattr(self.snapshots, "indexed", None)
+            if indexed is not None:
+                indexed.wait(INDEX_WAIT_S)
         with self._lock:
+            if self._to_end:
+                self.index, self._to_end = len(self.snapshots) - 1, False
             if self.playing and not self._hold and self.index < len(self.snapshots) - 1:
                 self.index += 1
             self._hold = False
-            end = self.index + 1
-            if not self._history_end <= end <= self._history_end + 1:  # a seek: rebuild
-                # (seeking back must never show the future)
-                self.history = History(self.history.maxlen)
-                self._history_end = max(0, end - self.history.maxlen)
-            for recorded in self.snapshots[self._history_end:end]:
-                self.history.add(recorded)
-            self._history_end = end
-            return self.snapshots[self.index]
+            snapshot = self._read(self.index)
+            self._advance_history()
+            return snapshot
+
+    def _read(self, index: int) -> Snapshot:
+        try:
+            return self.snapshots[index]
+        except RecordingError as err:  # one bad line in a long recording: say so, go on
+            return Snapshot(time=0.0, status=Status(False, errors=(error_line(err),)))
+
+    def _advance_history(self) -> None:
+        end = self.index + 1
+        if end == self._history_end + 1:
+            self.history.add(self._read(self.index))
+        elif end != self._history_end:
+            self.history = History(self.history.maxlen)
+            for index in range(max(0, end - self.history.maxlen), end):
+                self.history.add(self._read(index))
+        self._history_end = end
 
     def seek(self, delta: int) -> None:
         with self._lock:
-            self.index = max(0, min(len(self.snapshots) - 1, self.index + delta))
+            target = self.index + delta
+            self.index = max(0, min(len(self.snapshots) - 1, target))
+            # past what is indexed so far: the end, once the index has it (on the poll thread)
+            self._to_end = target > self.index and not self._indexed()
             self._hold = True
 
+    def _indexed(self) -> bool:
+        indexed = getattr(self.snapshots, "indexed", None)
+        return indexed is None or bool(indexed.is_set())
+
     def close(self) -> None:
-        pass
+        close = getattr(self.snapshots, "close", None)
+        if close is not None:
+            close()
 
     @property
     def at_end(self) -> bool:
         return self.index == len(self.snapshots) - 1
 
     def recorded_interval(self) -> float:
-        """The median spacing of the recording, so it replays at its own pace."""
-        gaps = sorted(b.time - a.time for a, b in zip(self.snapshots, self.snapshots[1:],
-                                                        strict=False) if b.time > a.time)
+        """The median spacing of the recording's start, so it replays at its own pace."""
+        times = [self._read(i).time for i in range(min(len(self.snapshots), 60))]
+        gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False) if b > a)
         return round(gaps[len(gaps) // 2], 2) if gaps else 1.0
 
 
@@ -79,12 +123,26 @@ class ReplayApp(RaytuiApp):
         self.replay = source
         self.connection_state = self.connected_label = "recorded"
 
+    def _show_header(self) -> None:
+        shown = self.latest
+        if shown is not None and shown.status.phase is not None:
+            # the recorded phase is history, not the state of this replay
+            shown = dataclasses.replace(shown, status=dataclasses.replace(
+                shown.status, phase_message=""))
+        self.query_one("#header", HeaderPanel).show(
+            address=self.address_label, state=self.connection_state, snapshot=shown,
+            interval_s=self.interval_s, paused=self.paused, position=self.header_position(),
+            recorded=True)
+
     def header_position(self) -> str:
-        first = self.replay.snapshots[0].time
-        current = self.replay.snapshots[self.replay.index]
-        offset = int(current.time - first)
+        first = self.replay._read(0).time
+        current = self.replay._read(self.replay.index)
+        offset = max(0, int(current.time - first))
+        total = len(self.replay.snapshots)
+        more = "" if getattr(self.replay.snapshots, "indexed", None) is None or \
+            self.replay.snapshots.indexed.is_set() else "+"  # type: ignore[attr-defined]
         state = "PAUSED" if not self.replay.playing else "end" if self.replay.at_end else "playing"
-        return (f"{self.replay.index + 1}/{len(self.replay.snapshots)} "
+        return (f"{self.replay.index + 1}/{total}{more} "
                 f"+{offset // 60:02d}:{offset % 60:02d} {state}")
 
     def action_pause(self) -> None:

@@ -7,6 +7,11 @@
    then skips the running-task scan), and with two tasks running (it asks).
 2. Monitor overhead: the Fibonacci fan-out timed with `raytui watch --interval 1`
    attached and without it, alternating in one run. Target: ratio <= 1.03.
+3. Scale (`scale`): polls every 1 s against the simulated cluster (tests/sim, Ray
+   2.60's JSON) at 10, 100 and 1,000 nodes x 16 workers, 100,000 tasks: median and max
+   poll, requests and bytes per poll by path; then 1,000 nodes with 50 ms latency per
+   request: every poll's fetch round ends by its deadline. Targets: median < 300 ms,
+   requests per poll independent of the node count beyond the budget.
 """
 
 from __future__ import annotations
@@ -213,13 +218,89 @@ def bench_overhead() -> bool:
     return ok
 
 
-def main(parts: tuple[str, ...] = ("overhead", "poll")) -> int:
-    """`python -m tests.bench.bench_collector [overhead] [poll]` runs one part."""
+SCALE_NODES = (10, 100, 1000)
+SCALE_POLLS = 15
+
+
+def scale_polls(nodes: int, latency_s: float = 0.0) -> dict[str, object]:
+    from tests.sim.process import SimProcess
+    from tui.core.poll import plan
+
+    actors = min(10_000, nodes * 16 // 2)  # the sim puts each actor on a worker of its own
+    with SimProcess(nodes=nodes, workers=16, tasks=100_000, actors=actors,
+                    latency_s=latency_s) as sim:
+        os.environ["RAY_AUTH_TOKEN"] = sim.token
+        connection = RayConnection(ClusterAddress("dashboard", sim.url))
+        connection.dashboard_url = sim.url
+        with Collector(connection, psutil_node_ids=set()) as collector:
+            for _ in range(2):  # the first answers, the HTTP sessions
+                collector.poll_once()
+                time.sleep(0.5)
+            before = sim.stats()
+            times, collect, rounds = [], [], []
+            for _ in range(SCALE_POLLS):
+                start = time.perf_counter()
+                snapshot = collector.poll_once()
+                times.append((time.perf_counter() - start) * 1000)
+                collect.append(snapshot.status.poll_ms)
+                rounds.append(collector.last_round_s)
+                time.sleep(max(0.0, 1.0 - times[-1] / 1000))
+            after = sim.stats()
+            bound = collector.node_refresh_bound_s()
+            deadline = collector.deadline_s
+        os.environ.pop("RAY_AUTH_TOKEN", None)
+    per_path = {path: ((after[path]["requests"] - before.get(path, {}).get("requests", 0))
+                       / SCALE_POLLS,
+                       (after[path]["bytes"] - before.get(path, {}).get("bytes", 0))
+                       / SCALE_POLLS)
+                for path in after}
+    return {"nodes": nodes, "workers": len(snapshot.workers), "median": statistics.median(times),
+            "max": max(times), "collect_median": statistics.median(collect),
+            "worst_round": max(rounds), "deadline": deadline, "per_path": per_path,
+            "bound": bound, "budget": plan.NODE_DETAIL_BUDGET,
+            "errors": snapshot.status.errors}
+
+
+def bench_scale() -> bool:
+    ok = True
+    requests_per_poll = {}
+    for nodes in SCALE_NODES:
+        r = scale_polls(nodes)
+        per_path: dict[str, tuple[float, float]] = r["per_path"]  # type: ignore[assignment]
+        total_requests = sum(n for n, _ in per_path.values())
+        requests_per_poll[nodes] = total_requests - per_path.get("/nodes/{id}", (0, 0))[0]
+        print(f"{nodes} nodes x 16 workers ({r['workers']} workers in the snapshot): poll "
+              f"median {r['median']:.0f} ms (collect {r['collect_median']:.0f} ms), max "
+              f"{r['max']:.0f} ms over {SCALE_POLLS} polls at 1 s; {total_requests:.1f} "
+              f"requests/poll; node figures at most {r['bound']:.0f} s old"
+              f"{'; errors: ' + '; '.join(r['errors']) if r['errors'] else ''}",  # type: ignore[arg-type]
+              flush=True)
+        for path, (count, size) in sorted(per_path.items()):
+            print(f"    {path}: {count:.2f} requests, {size / 1e6:.2f} MB per poll", flush=True)
+        ok = ok and r["median"] < POLL_TARGET_MS  # type: ignore[operator]
+        ok = ok and per_path.get("/nodes/{id}", (0, 0))[0] <= r["budget"]  # type: ignore[operator]
+    slow = scale_polls(1000, latency_s=0.05)
+    in_time = slow["worst_round"] <= slow["deadline"]  # type: ignore[operator]
+    print(f"1,000 nodes, 50 ms per request: median {slow['median']:.0f} ms, max "
+          f"{slow['max']:.0f} ms; longest fetch round {slow['worst_round']:.2f} s, deadline "
+          f"{slow['deadline']:.2f} s: {'ended by its deadline' if in_time else 'PAST its deadline'}",
+          flush=True)
+    flat = max(requests_per_poll.values()) - min(requests_per_poll.values())
+    print(f"requests/poll beside the per-node budget: "
+          f"{', '.join(f'{n} nodes {v:.1f}' for n, v in requests_per_poll.items())} "
+          f"(spread {flat:.1f}); target median < {POLL_TARGET_MS:.0f} ms: "
+          f"{'met' if ok else 'NOT met'}", flush=True)
+    return ok and in_time
+
+
+def main(parts: tuple[str, ...] = ("overhead", "poll", "scale")) -> int:
+    """`python -m tests.bench.bench_collector [overhead] [poll] [scale]` runs some parts."""
     # overhead first: the 200-actor cluster leaves the machine busy for a while
     overhead_ok = bench_overhead() if "overhead" in parts else True
     poll_ok = bench_poll() if "poll" in parts else True
-    return 0 if poll_ok and overhead_ok else 1
+    scale_ok = bench_scale() if "scale" in parts else True
+    return 0 if poll_ok and overhead_ok and scale_ok else 1
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(tuple(sys.argv[1:]) or ("overhead", "poll")))
+    raise SystemExit(main(tuple(sys.argv[1:]) or ("overhead", "poll", "scale")))

@@ -13,7 +13,9 @@ import ray
 from tests.integration.test_collector import poll_until
 from tui.core.collector import ACTORS_MAX_AGE_S, SOFT_WAIT_S, Collector
 from tui.core.connection import RayConnection
-from tui.core.model import Snapshot
+from tui.core.model import ListInfo, Snapshot, Task
+from tui.core.poll.sources import dashboard_sources
+from tui.core.sources.state_api import StateApiSource, WorkerRow
 
 
 @ray.remote(num_cpus=1)
@@ -32,41 +34,65 @@ def fail_fast() -> None:
     raise RuntimeError("refresh test failure")
 
 
-class CountingCalls:
-    """Counts how often the collector asks the real running-tasks endpoint."""
+class TappedState(StateApiSource):
+    """The real state API, counting the running-task and worker calls, and delaying the
+    worker list on demand (as a state server busy with a summary does)."""
 
-    def __init__(self, collector: Collector) -> None:
-        assert collector._state is not None
-        self.real = collector._state.running_tasks
-        self.calls = 0
-        collector._state.running_tasks = self  # type: ignore[method-assign]
+    def __init__(self, real: StateApiSource) -> None:
+        super().__init__(real.http)
+        self.running_calls = 0
+        self.worker_calls = 0
+        self.worker_delay_s = 0.0
 
-    def __call__(self) -> object:
-        self.calls += 1
-        return self.real()
+    def running_tasks(self) -> tuple[list[Task], ListInfo]:
+        self.running_calls += 1
+        return super().running_tasks()
+
+    def workers(self) -> tuple[list[WorkerRow], ListInfo]:
+        self.worker_calls += 1
+        time.sleep(self.worker_delay_s)
+        return super().workers()
+
+
+def tapped_collector(connection: RayConnection) -> tuple[Collector, TappedState]:
+    assert connection.dashboard_url
+    sources = dashboard_sources(connection.dashboard_url, 5.0)
+    assert isinstance(sources.state, StateApiSource)
+    sources.state = tapped = TappedState(sources.state)
+    return Collector(connection, sources=sources), tapped
 
 
 @pytest.fixture
-def settled(ray_cluster: RayConnection) -> Iterator[Collector]:
+def tapped(ray_cluster: RayConnection) -> Iterator[tuple[Collector, TappedState]]:
     """A collector that has polled long enough to know the cluster is idle."""
-    with Collector(ray_cluster) as collector:
+    collector, state = tapped_collector(ray_cluster)
+    with collector:
         for _ in range(3):
             collector.poll_once()
             time.sleep(0.3)
-        yield collector
+        yield collector, state
 
 
-def test_an_idle_cluster_is_not_asked_for_running_tasks(settled: Collector) -> None:
-    counting = CountingCalls(settled)
+@pytest.fixture
+def settled(tapped: tuple[Collector, TappedState]) -> Collector:
+    return tapped[0]
+
+
+def test_an_idle_cluster_is_not_asked_for_running_tasks(
+        tapped: tuple[Collector, TappedState]) -> None:
+    settled, state = tapped
+    before = state.running_calls
     for _ in range(4):
         snapshot = settled.poll_once()
         time.sleep(0.3)
     assert snapshot.status.connected and snapshot.tasks.running == ()
-    assert counting.calls == 0
+    assert state.running_calls == before
 
 
-def test_a_sleeping_task_on_an_idle_cluster_is_seen_at_once(settled: Collector) -> None:
-    counting = CountingCalls(settled)
+def test_a_sleeping_task_on_an_idle_cluster_is_seen_at_once(
+        tapped: tuple[Collector, TappedState]) -> None:
+    settled, state = tapped
+    before = state.running_calls
     ref = nap.remote(6.0)
     try:
         started = time.monotonic()
@@ -76,7 +102,7 @@ def test_a_sleeping_task_on_an_idle_cluster_is_seen_at_once(settled: Collector) 
 
         poll_until(settled, titled, timeout=10, interval=0.5)
         # the first poll that sees the new title asks for the running tasks at once
-        assert counting.calls >= 1
+        assert state.running_calls > before
 
         def napping(s: Snapshot) -> bool:
             return any(w.running_task and w.running_task.name == "nap" for w in s.workers)
@@ -132,26 +158,11 @@ def test_a_task_that_fails_between_polls_reaches_the_failed_list(settled: Collec
     assert "refresh test failure" in (failed.error_message or "")
 
 
-class SlowCalls:
-    """Delays the real worker-list call, as a state server busy with a summary does."""
-
-    def __init__(self, collector: Collector, seconds: float) -> None:
-        assert collector._state is not None
-        self.real = collector._state.workers
-        self.seconds = seconds
-        self.calls = 0
-        collector._state.workers = self  # type: ignore[method-assign]
-
-    def __call__(self) -> object:
-        self.calls += 1
-        time.sleep(self.seconds)
-        return self.real()
-
-
 def test_a_late_source_shows_its_last_answer_and_is_not_asked_twice(
-        settled: Collector) -> None:
+        tapped: tuple[Collector, TappedState]) -> None:
+    settled, slow = tapped
     before = settled.poll_once()
-    slow = SlowCalls(settled, seconds=3.0)
+    slow.worker_delay_s, slow.worker_calls = 3.0, 0
     started = time.monotonic()
     snapshot = settled.poll_once()
     assert time.monotonic() - started < SOFT_WAIT_S + 0.8  # not the 3 s of the call
@@ -159,10 +170,10 @@ def test_a_late_source_shows_its_last_answer_and_is_not_asked_twice(
     assert {w.pid for w in snapshot.workers} == {w.pid for w in before.workers}
     assert "workers" in snapshot.status.answer_age_s
     settled.poll_once()  # the call is still running: this poll waits on it, not a new one
-    assert slow.calls == 1
+    assert slow.worker_calls == 1
     time.sleep(2.0)
     late = settled.poll_once()  # the late answer has come in, and says how old it is
-    assert slow.calls == 1 and late.status.answer_age_s["workers"] >= 2.5
-    slow.seconds = 0.0
+    assert slow.worker_calls == 1 and late.status.answer_age_s["workers"] >= 2.5
+    slow.worker_delay_s = 0.0
     fresh = settled.poll_once()
-    assert slow.calls == 2 and "workers" not in fresh.status.answer_age_s
+    assert slow.worker_calls == 2 and "workers" not in fresh.status.answer_age_s

@@ -216,3 +216,46 @@ def test_progress_reports_stations_rows_and_bytes_during_the_load(
                      "stations": summary["stations"], "rows": summary["rows"],
                      "members": summary["members"], "error": None}
     assert summary["peak_rss_mb"] > 0 and summary["load_cpu_s"] > 0
+
+
+def test_driver_prints_each_actors_growing_progress_before_the_result(
+        ray_cluster: RayConnection, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from ray.util.state import list_actors
+
+    from tui.launch.job_run import last_json_object
+    from workloads.gsod.progress_lines import parse_progress_line
+
+    for year in (1980, 2020):  # ~0.5-1 s of load each: a few 0.5 s polls
+        write_archive(year, tmp_path, scale=0.3, seed=3)
+    env = {**os.environ, "RAY_ADDRESS": ray_cluster.gcs_address or ""}
+    run = subprocess.run([sys.executable, "-m", "workloads.gsod", "--data-dir", str(tmp_path),
+                          "--json", "--progress-json"], capture_output=True, text=True,
+                         timeout=180, env=env, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    result = last_json_object(run.stdout)
+    assert result is not None and json.loads(lines[-1]) == result  # the result stays last
+    assert parse_progress_line(lines[-1]) is None
+    progress = [p for p in map(parse_progress_line, lines[:-1]) if p is not None]
+    assert len(progress) == len(lines) - 1  # nothing else on stdout
+    by_actor: dict[str, list] = {}
+    for p in progress:
+        by_actor.setdefault(p.actor_id, []).append(p)
+    assert len(by_actor) == 2
+    assert sorted(seen[0].year for seen in by_actor.values()) == [1980, 2020]
+    for seen in by_actor.values():
+        sizes = [p.bytes for p in seen]
+        assert sizes == sorted(sizes) and len(set(sizes)) >= 2, sizes  # it grew
+        assert any(not p.done and 0 < p.bytes < p.total_bytes for p in seen), seen
+        final = seen[-1]
+        year = str(final.year)
+        assert final.done and final.fraction == 1.0 and final.bytes == final.total_bytes
+        assert (final.rows, final.stations) == (result["rows"][year], result["stations"][year])
+    # The ids are the ones Ray's state API shows for the two actors.
+    ids = {a.actor_id for a in list_actors(filters=[("class_name", "=", "GSODActor")],
+                                          limit=1000)}
+    assert set(by_actor) <= ids

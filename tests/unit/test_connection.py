@@ -37,7 +37,12 @@ def test_flag_beats_environment_beats_local() -> None:
     from_env = resolve_address(None, env)
     assert (from_env.value, from_env.source) == ("10.1.1.1:6379", "RAY_ADDRESS")
     assert resolve_address(None, {}).kind == "local"
-    assert resolve_address("  ", {}).kind == "local"
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_address_flag_is_an_error_not_a_new_cluster(empty: str) -> None:
+    with pytest.raises(AddressError, match="--address is empty"):
+        resolve_address(empty, {})
 
 
 def test_token_sources_in_order(tmp_path, monkeypatch) -> None:

@@ -66,3 +66,15 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
         list(read_snapshots(tmp_path / "nope.jsonl"))
     with pytest.raises(RecordingError, match="cannot write"):
         SnapshotWriter(tmp_path / "no-such-dir" / "rec.jsonl")
+
+
+def test_a_full_disk_is_a_recording_error(tmp_path: Path) -> None:
+    writer = SnapshotWriter("/dev/full")
+    with pytest.raises(RecordingError, match="cannot write /dev/full: No space left on device"):
+        writer.write(sample(1.0))
+    writer.close()
+
+
+def test_a_directory_is_not_a_recording(tmp_path: Path) -> None:
+    with pytest.raises(RecordingError, match="is a directory"):
+        list(read_snapshots(tmp_path))

@@ -7,15 +7,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from tui.commands import CommandGroups, UsageError, add_cluster_arguments, connected, positive_float
+from tui.commands import (
+    CommandGroups,
+    UsageError,
+    add_cluster_arguments,
+    check_num_cpus,
+    positive_float,
+)
 from tui.core.kinds import FLAG_KINDS
+from tui.core.logfile import leave
+from tui.core.redact import REDACT_ENV
 
 if TYPE_CHECKING:
     from tui.core.model import Snapshot
+    from tui.core.supervise import LiveSource
 
 PRIMING_S = 0.5  # psutil's first CPU reading of a process is 0: measure over this much
 
@@ -47,6 +60,9 @@ def register(groups: CommandGroups) -> None:
 
 def _common_arguments(parser: argparse.ArgumentParser) -> None:
     add_cluster_arguments(parser)
+    parser.add_argument("--redact", action="store_true",
+                        help="mask the values of --*key*/--*token*/--*secret*/--*password* "
+                        f"arguments in worker titles (also: {REDACT_ENV}=1)")
 
 
 def _flag_kinds(text: str) -> tuple[str, ...]:
@@ -59,22 +75,48 @@ def _flag_kinds(text: str) -> tuple[str, ...]:
     return kinds
 
 
-def snapshot_command(args: argparse.Namespace) -> int:
-    from tui.core.collector import Collector
+@contextmanager
+def live_source(args: argparse.Namespace) -> Iterator[LiveSource]:
+    """Connect as the monitor does (no Ray driver when attached by address), with Ray's
+    own output (fd 2) sent to the log file: stderr carries only our one-line errors."""
+    from tui.core.connection import RayConnection, resolve_address
+    from tui.core.logfile import divert_stderr
+    from tui.core.supervise import LiveSource
 
-    with connected(args.address, args.num_cpus) as connection, Collector(connection) as collector:
-        collector.poll_once()  # primes the CPU counters: a single reading would say 0 %
+    check_num_cpus(args.num_cpus)
+    address = resolve_address(args.address)
+    divert_stderr()
+    connection = RayConnection(address, args.num_cpus, driver=False)
+    try:
+        connection.connect()
+        source = LiveSource(connection)
+        try:
+            yield source
+        finally:
+            source.close()
+    finally:
+        connection.close()  # bounded (2 s): an exit never waits for a dead cluster
+
+
+def snapshot_command(args: argparse.Namespace) -> int:
+    from tui.core.connection import ConnectError
+
+    with live_source(args) as source:
+        source.poll_once()  # primes the CPU counters: a single reading would say 0 %
         time.sleep(PRIMING_S)
-        snapshot = collector.poll_once()
+        snapshot = source.poll_once()
+        if not source.ever_connected:
+            raise ConnectError(f"{snapshot.status.address}: the cluster did not answer "
+                               f"({source.message or 'no answer'})")
+    snapshot = _maybe_redacted(snapshot, args.redact)
     if args.json:
         print(snapshot_json(snapshot))
     else:
         print("\n".join(snapshot_text(snapshot)))
-    return 0
+    leave(0)  # calls still in flight are not waited for
 
 
 def watch_command(args: argparse.Namespace) -> int:
-    from tui.core.collector import Collector
     from tui.core.record import RecordingError, SnapshotWriter
 
     writer = None
@@ -84,13 +126,18 @@ def watch_command(args: argparse.Namespace) -> int:
         except RecordingError as err:
             raise UsageError(f"raytui watch: {err}") from None
     raised: set[str] = set()
+    # --duration is wall-clock time from the start of the command, whatever the
+    # cluster does: a poll still running at the deadline is abandoned, not awaited
+    deadline = None if args.duration is None else time.monotonic() + args.duration
+    never_connected, reason = False, ""
     try:
-        with connected(args.address, args.num_cpus) as connection, \
-                Collector(connection) as collector:
-            start = time.monotonic()
-            next_poll = start
+        with live_source(args) as source:
+            next_poll = time.monotonic()
             while True:
-                snapshot = collector.poll_once()
+                snapshot = _poll_until(source, deadline)
+                if snapshot is None:
+                    break
+                snapshot = _maybe_redacted(snapshot, args.redact)
                 raised.update(f.kind for f in snapshot.flags if f.kind in args.fail_on)
                 if writer is not None:
                     writer.write(snapshot)
@@ -98,19 +145,56 @@ def watch_command(args: argparse.Namespace) -> int:
                     print(snapshot_json(snapshot), flush=True)
                 else:
                     print("\n".join(watch_lines(snapshot)), flush=True)
-                next_poll += args.interval
-                if args.duration is not None and next_poll - start > args.duration:
+                next_poll = max(next_poll + args.interval, time.monotonic())
+                if deadline is not None and next_poll >= deadline:
                     break
                 time.sleep(max(0.0, next_poll - time.monotonic()))
+            never_connected = not source.ever_connected
+            reason = source.message
     except KeyboardInterrupt:
-        pass  # Ctrl-C is the normal way to end an open-ended watch
+        pass  # Ctrl-C is the normal way to end an open-ended watch: report as usual
+    except RecordingError as err:
+        raise UsageError(f"raytui watch: {err}") from None
     finally:
         if writer is not None:
             writer.close()
+    if never_connected:
+        print(f"raytui watch: never connected to the cluster ({reason or 'no answer'})",
+              file=sys.stderr)
+        leave(2)
     if raised:
         print(f"raytui watch: flag raised: {', '.join(sorted(raised))}", file=sys.stderr)
-        return 1
-    return 0
+        leave(1)
+    leave(0)  # --duration is wall-clock: calls still in flight are not waited for
+
+
+def _poll_until(source: LiveSource, deadline: float | None) -> Snapshot | None:
+    """One poll, or None when the deadline passes first (the poll thread is left to end
+    on its own: it is a daemon, and every call it makes has its own timeout)."""
+    if deadline is None:
+        return source.poll_once()
+    answer: queue.Queue[Snapshot | BaseException] = queue.Queue(maxsize=1)
+
+    def poll() -> None:
+        try:
+            answer.put(source.poll_once())
+        except BaseException as err:  # handed to the caller
+            answer.put(err)
+
+    threading.Thread(target=poll, name="raytui-watch-poll", daemon=True).start()
+    try:
+        result = answer.get(timeout=max(0.0, deadline - time.monotonic()))
+    except queue.Empty:
+        return None
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _maybe_redacted(snapshot: Snapshot, flag: bool) -> Snapshot:
+    from tui.core.redact import redact_snapshot, redaction_wanted
+
+    return redact_snapshot(snapshot) if redaction_wanted(flag) else snapshot
 
 
 # --- output ------------------------------------------------------------------
@@ -123,9 +207,12 @@ def snapshot_json(snapshot: Snapshot) -> str:
 
 
 def watch_lines(s: Snapshot) -> list[str]:
+    from tui.core.supervise import phase_text
+
     stamp = time.strftime("%H:%M:%S", time.localtime(s.time))
     if not s.status.connected:
-        return [f"{stamp} not connected: {'; '.join(s.status.errors) or 'no answer'}"]
+        why = s.status.phase_message or "; ".join(s.status.errors) or "no answer"
+        return [f"{stamp} {phase_text(s.status, s.time)}: {why}"]
     busy = sorted((w for w in s.workers if w.worker_type != "DRIVER"),
                   key=lambda w: w.cpu_percent, reverse=True)[:4]
     top = " ".join(f"{w.pid}:{w.cpu_percent:.0f}%" for w in busy)
@@ -133,7 +220,10 @@ def watch_lines(s: Snapshot) -> list[str]:
     pending = s.tasks.by_state.get("PENDING_NODE_ASSIGNMENT", 0)
     lines = [f"{stamp} cpu {s.cluster.cpu_percent:3.0f}%  logical {s.cluster.cpus_used:g}/"
              f"{s.cluster.cpus_total:g}  tasks running {running} pending {pending}  "
-             f"workers {len(s.workers)} [{top}]"]
+             f"workers {len(s.workers)} [{top}]"
+             + (f" (counts {s.tasks.counts_age_s:.0f} s old)" if s.tasks.counts_age_s >= 2 else "")]
+    if s.status.phase_message:
+        lines.append(f"  note: {s.status.phase_message}")
     lines += [f"  ! {f.kind}: {f.message}" for f in s.flags]
     lines += [f"  error: {e}" for e in s.status.errors]
     return lines

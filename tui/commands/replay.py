@@ -23,22 +23,25 @@ def register(groups: CommandGroups) -> None:
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    from tui.core.record import RecordingError, read_snapshots
+    from tui.core.record import Recording, RecordingError
 
     path = Path(args.file)
-    if not path.is_file():
+    if not path.exists():
         raise UsageError(f"raytui replay: {path}: no such file")
     try:
-        snapshots = list(read_snapshots(path))
+        # checks the first line now and indexes the rest in the background: opens at once
+        recording = Recording(path)
     except RecordingError as err:
         raise UsageError(f"raytui replay: {err}") from None
-    if not snapshots:
-        raise UsageError(f"raytui replay: {path}: the recording holds no snapshots")
+    from tui.core.logfile import divert_stderr, leave
     from tui.replay import ReplayApp, ReplaySource
 
-    app = ReplayApp(ReplaySource(snapshots), path.name, args.replay_interval)
+    divert_stderr()
+    source = ReplaySource(recording)
+    app = ReplayApp(source, path.name, args.replay_interval)
     try:
         app.run()
     finally:
-        app.stop_background()
-    return app.return_code or 0
+        app.stop_background(timeout=2.0)
+        recording.close()
+    leave(app.return_code or 0)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 DEFAULT_DASHBOARD_PORT = 8265
 REACH_TIMEOUT_S = 3.0
+SHUTDOWN_TIMEOUT_S = 2.0
 
 AddressKind = Literal["local", "auto", "gcs", "dashboard"]
 
@@ -46,7 +47,12 @@ class ClusterAddress:
 
 def resolve_address(flag: str | None, environ: Mapping[str, str] | None = None) -> ClusterAddress:
     env = os.environ if environ is None else environ
-    if flag is not None and flag.strip():
+    if flag is not None and not flag.strip():
+        # `--address ""` is a mistake (an unset variable in a script), not a request to
+        # start a new cluster: say so instead of silently starting one
+        raise AddressError("--address is empty: give host:port (GCS), http://host:8265 "
+                           "(dashboard) or auto, or leave the flag out to start a local cluster")
+    if flag is not None:
         return parse_address(flag.strip(), "flag")
     from_env = env.get("RAY_ADDRESS", "").strip()
     if from_env:
@@ -167,15 +173,24 @@ def free_port() -> int:
 class RayConnection:
     """A connected Ray: either a cluster we started, or one we attached to.
 
-    Use as a context manager; `close()` shuts down only what this object started.
-    For a dashboard URL no driver is started: everything goes over HTTP.
+    Use as a context manager; `close()` shuts down only what this object started, and
+    never takes longer than SHUTDOWN_TIMEOUT_S.
+
+    `driver=False` (the monitor, snapshot, watch): attached by address, this process
+    never becomes a Ray driver. The dashboard URL is read from the GCS by a child
+    process (tui/core/reach.py) and everything else goes over HTTP, so a dying cluster
+    cannot end this process. Only the embedded local cluster needs `ray.init`.
+    `driver=True` (workloads run in this process): attach with `ray.init` as before.
     """
 
-    def __init__(self, address: ClusterAddress, num_cpus: int | None = None) -> None:
+    def __init__(self, address: ClusterAddress, num_cpus: int | None = None,
+                 driver: bool = True) -> None:
         self.address = address
         self.num_cpus = num_cpus
+        self.driver = driver
         self.gcs_address: str | None = None
         self.dashboard_url: str = ""
+        self.session_name: str = ""  # the cluster's identity, from /api/version
         self.started_local = False
         self._owns_driver = False
 
@@ -189,10 +204,20 @@ class RayConnection:
         return self.address.describe()
 
     def connect(self) -> RayConnection:
-        import ray  # heavy: imported only when a connection is really made
-
         kind = self.address.kind
-        if ray.is_initialized() and kind != "dashboard":
+        if kind == "dashboard":
+            assert self.address.value
+            self.dashboard_url = self.address.value
+            self.refresh()
+            return self
+        if kind in ("gcs", "auto") and not self.driver:
+            # no `import ray` here: the monitor attached by address stays a plain client
+            self.gcs_address = self.address.value if kind == "gcs" else _auto_address()
+            self.refresh()
+            return self
+        import ray  # heavy: imported only when a driver is really needed
+
+        if ray.is_initialized():
             # e.g. a test or notebook that already called ray.init(): reuse, never shut
             # down. A process drives one cluster only, so another GCS is an error.
             current = ray.get_runtime_context().gcs_address
@@ -205,12 +230,6 @@ class RayConnection:
             return self
         if kind != "local":
             enable_token_mode()  # a local ray.init() sets up its own token
-        if kind == "dashboard":
-            assert self.address.value
-            host, port = _url_host_port(self.address.value)
-            check_reachable(host, port, self.address.describe())
-            self.dashboard_url = self.address.value
-            return self
         quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
         if kind == "local":
             with _private_agent_port():
@@ -228,8 +247,11 @@ class RayConnection:
         else:
             target = self.address.value if kind == "gcs" else _auto_address()
             assert target
-            host, port = split_host_port(target)
-            check_reachable(host, port, self.address.describe() if kind == "gcs" else target)
+            from tui.core.reach import check_dashboard, dashboard_url_from_gcs
+
+            what = self.address.describe() if kind == "gcs" else target
+            # a wrong port or token fails here in about a second, not after Ray's retries
+            check_dashboard(dashboard_url_from_gcs(target, what), what)
             try:
                 context = ray.init(address=target, **quiet)
             except Exception as err:  # Ray raises many types here; all mean "not a cluster"
@@ -241,6 +263,16 @@ class RayConnection:
         self._adopt(context.address_info["gcs_address"], context.dashboard_url)  # type: ignore[attr-defined]
         return self
 
+    def refresh(self) -> None:
+        """Ask the address again what answers there (at connect, and to reconnect):
+        the dashboard URL (re-read from the GCS) and the cluster's session name."""
+        from tui.core.reach import check_dashboard, dashboard_url_from_gcs
+
+        what = self.address.describe()
+        if self.address.kind in ("gcs", "auto") and not self._owns_driver and self.gcs_address:
+            self.dashboard_url = dashboard_url_from_gcs(self.gcs_address, what)
+        self.session_name = check_dashboard(self.dashboard_url, what).session_name
+
     def _adopt(self, gcs_address: str, dashboard_url: str | None = None) -> None:
         import ray
 
@@ -249,13 +281,27 @@ class RayConnection:
         if url and "://" not in url:
             url = "http://" + url
         self.dashboard_url = url
+        if url:
+            from tui.core.reach import check_dashboard
 
-    def close(self) -> None:
-        if self._owns_driver:
-            import ray
+            with suppress(ConnectError):  # the identity is for reconnecting; not required
+                self.session_name = check_dashboard(url, self.describe()).session_name
 
-            ray.shutdown()
-            self._owns_driver = False
+    def close(self, timeout: float | None = None) -> None:
+        """Shut down the driver this object started, waiting at most `timeout` seconds:
+        against a dead cluster `ray.shutdown()` blocks for 15-20 s, and an exit must
+        not wait for it (the process exits with the shutdown still running)."""
+        if not self._owns_driver:
+            return
+        self._owns_driver = False
+        import threading
+
+        import ray
+
+        thread = threading.Thread(target=_quiet_shutdown, args=(ray,), daemon=True,
+                                  name="raytui-ray-shutdown")
+        thread.start()
+        thread.join(SHUTDOWN_TIMEOUT_S if timeout is None else timeout)
 
     def __enter__(self) -> RayConnection:
         return self.connect()
@@ -290,6 +336,11 @@ def _private_agent_port() -> Iterator[None]:
         yield
     finally:
         parameter.RayParams.__init__ = original  # type: ignore[method-assign]
+
+
+def _quiet_shutdown(ray: Any) -> None:
+    with suppress(Exception):
+        ray.shutdown()
 
 
 def _same_endpoint(a: str, b: str) -> bool:
@@ -340,7 +391,7 @@ class BackgroundConnection:
     def __init__(self, address: ClusterAddress, num_cpus: int | None = None) -> None:
         import threading
 
-        self.connection = RayConnection(address, num_cpus)
+        self.connection = RayConnection(address, num_cpus, driver=False)
         self.error: BaseException | None = None
         self.ready = threading.Event()  # set when connected or failed
         self._stop = threading.Event()
@@ -361,7 +412,7 @@ class BackgroundConnection:
         self._stop.wait()
         self.connection.close()
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, timeout: float = SHUTDOWN_TIMEOUT_S + 1.0) -> None:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)

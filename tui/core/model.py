@@ -17,6 +17,7 @@ from typing import Any, Literal
 Severity = Literal["info", "warning", "critical"]
 # where a worker's CPU/memory figures came from; "none" means not reported yet (unknown)
 CpuSource = Literal["psutil", "dashboard", "none"]
+ConnectionPhase = Literal["starting", "connected", "stale", "disconnected", "failed"]
 
 
 @dataclass(frozen=True, order=True)
@@ -40,6 +41,18 @@ class Status:
     poll_ms: float = 0.0
     # parts served from an earlier answer (asked every few seconds): their age
     answer_age_s: dict[str, float] = field(default_factory=dict)
+    # What the connection is doing (set by tui/core/supervise.py; None from a bare
+    # Collector: then `connected` alone tells). `phase_since` is wall-clock time.
+    phase: ConnectionPhase | None = None
+    phase_since: float | None = None
+    phase_message: str = ""
+    cluster_id: str = ""  # the cluster's session name: a new one means a new cluster
+
+    @property
+    def current_phase(self) -> ConnectionPhase:
+        if self.phase is not None:
+            return self.phase
+        return "connected" if self.connected else "disconnected"
 
 
 @dataclass(frozen=True)
@@ -173,6 +186,11 @@ class TaskSummary:
     # by_state/by_function are refreshed in the background (Ray takes seconds to
     # summarize many thousands of tasks): how old they are at this poll.
     counts_age_s: float = 0.0
+    # Ray summarises at most 10,000 tasks (the newest, mostly FINISHED): when it holds
+    # more, by_state/by_function cover part of them only (RUNNING then comes from the
+    # running list's own count), and counts_total says how many Ray holds.
+    counts_partial: bool = False
+    counts_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -239,6 +257,9 @@ class Snapshot:
     flags: tuple[Flag, ...] = ()
     workers_list: ListInfo = ListInfo()
     actors_list: ListInfo = ListInfo()
+    # workers_list.total is an upper bound, not a count: Ray cut its worker list, and its
+    # count then includes the dead workers the GCS still keeps ("N of at most M")
+    workers_total_at_most: bool = False
     events: tuple[Event, ...] = ()  # what happened since the previous poll (tui/core/events.py)
 
 

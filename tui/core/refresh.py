@@ -18,11 +18,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from concurrent.futures import wait as wait_for
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+TIMEOUT_CAP_S = 30.0  # the longest a background refresh may take before it is an error
 
 
 class Reused(Generic[T]):
@@ -59,19 +61,28 @@ class BackgroundRefresh(Generic[T]):
     may have moved (`changed`) and the spacing has passed, or when the answer is
     `max_age_s` old. The spacing is five times the last call's duration (at least
     `min_period_s`), so a slow summary keeps that server busy at most a fifth of the
-    time. The first poll waits for the first answer (up to the timeout) so it never
-    starts without counts.
+    time. The first poll waits for the first answer (up to what the poll has left) so
+    it never starts without counts.
+
+    The call is given its timeout (`call(timeout_s)`), which adapts to its cost: three
+    times the last successful call's duration, never below `timeout_s` nor above
+    `timeout_cap_s`; a call that ran out of time doubles it (so a summary that needs
+    7 s stops failing at 5 s). `clock` is the monotonic clock (tests pass a fake one).
     """
 
-    def __init__(self, pool: ThreadPoolExecutor, call: Callable[[], T],
+    def __init__(self, pool: Executor, call: Callable[[float], T],
                  timeout_s: float, min_period_s: float = 0.5, name: str = "task summary",
-                 max_age_s: float = 0.0) -> None:
+                 max_age_s: float = 0.0, timeout_cap_s: float = TIMEOUT_CAP_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._pool = pool
         self._call = call
-        self._timeout_s = timeout_s
+        self._base_timeout_s = timeout_s
+        self._cap_s = max(timeout_cap_s, timeout_s)
+        self.timeout_s = timeout_s  # the next call's timeout (see the class docstring)
         self._min_period_s = min_period_s
         self._max_age_s = max_age_s
-        self._name = name
+        self.name = name
+        self._clock = clock
         self._future: Future[tuple[T, float]] | None = None
         self._started = -math.inf
         self._period_s = min_period_s
@@ -79,44 +90,70 @@ class BackgroundRefresh(Generic[T]):
         self._value: T | None = None
         self._value_time = 0.0  # monotonic time the value was asked for
 
-    def _timed_call(self) -> tuple[T, float]:
-        started = time.perf_counter()
-        value = self._call()
-        return value, time.perf_counter() - started
+    def _timed_call(self, timeout_s: float) -> tuple[T, float]:
+        started = self._clock()
+        try:
+            value = self._call(timeout_s)
+        except Exception as err:
+            raise _Failed(err, self._clock() - started) from err
+        return value, self._clock() - started
+
+    @property
+    def in_flight(self) -> bool:
+        return self._future is not None
 
     def start_if_due(self, changed: bool = True) -> None:
         """Start a refresh if none is running and one is due (see the class docstring)."""
         self._changed = self._changed or changed
-        now = time.monotonic()
+        now = self._clock()
         elapsed = now - self._started
         due = self._value is None or elapsed >= max(self._max_age_s, self._period_s) or (
             self._changed and elapsed >= self._period_s)
         if self._future is None and due:
             self._started, self._changed = now, False
-            self._future = self._pool.submit(self._timed_call)
+            self._future = self._pool.submit(self._timed_call, self.timeout_s)
 
-    def latest(self, errors: list[str]) -> tuple[T | None, float]:
-        """The newest value and its age in seconds; failures are added to `errors`."""
+    def latest(self, errors: list[str], wait_s: float | None = None) -> tuple[T | None, float]:
+        """The newest value and its age in seconds; failures are added to `errors`.
+
+        With no value yet, waits up to `wait_s` (default: the call's timeout) for the
+        first one."""
         if self._value is None:
-            self.start_if_due()
+            self.start_if_due(changed=False)  # due anyway: nothing to show yet
         future = self._future
         if future is not None and self._value is None and not future.done():
-            wait_for([future], timeout=self._timeout_s)  # nothing to show yet: wait
+            wait_for([future], timeout=self.timeout_s if wait_s is None else max(0.0, wait_s))
         if future is not None and future.done():
             self._future = None
-            try:
-                self._value, duration = future.result()
-                self._value_time = self._started
-                self._period_s = max(self._min_period_s, 5 * duration)
-            except Exception as err:
-                self._changed = True  # try again at the next spacing
-                errors.append(f"{self._name}: {one_line(err)}")
-        elif future is not None and time.monotonic() - self._started >= self._timeout_s:
-            waited = time.monotonic() - self._started
-            errors.append(f"{self._name}: no answer within {waited:.0f} s (still waiting)")
+            self._take(future, errors)
+        elif future is not None and self._clock() - self._started >= self.timeout_s:
+            waited = self._clock() - self._started
+            errors.append(f"{self.name}: no answer within {waited:.0f} s (still waiting)")
         if self._value is None:
             return None, 0.0
-        return self._value, max(0.0, time.monotonic() - self._value_time)
+        return self._value, max(0.0, self._clock() - self._value_time)
+
+    def _take(self, future: Future[tuple[T, float]], errors: list[str]) -> None:
+        try:
+            self._value, duration = future.result()
+        except _Failed as failed:
+            self._changed = True  # try again at the next spacing
+            if failed.duration_s >= 0.9 * self.timeout_s:  # it ran out of time
+                self.timeout_s = min(self._cap_s, 2 * self.timeout_s)
+            errors.append(f"{self.name}: {one_line(failed.error)}")
+            return
+        self._value_time = self._started
+        self._period_s = max(self._min_period_s, 5 * duration)
+        self.timeout_s = min(self._cap_s, max(self._base_timeout_s, 3 * duration))
+
+
+class _Failed(Exception):
+    """A refresh's failure, with how long the call ran (a timeout or a quick error?)."""
+
+    def __init__(self, error: Exception, duration_s: float) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.duration_s = duration_s
 
 
 def one_line(err: BaseException) -> str:

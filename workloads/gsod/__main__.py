@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from workloads.gsod.compare import (
     DEFAULT_HIGH_TEMP,
@@ -66,6 +67,12 @@ def report(result: CompareResult, as_json: bool) -> None:
     sys.stdout.flush()
 
 
+def print_progress(year: int, actor_id: str, state: dict[str, Any]) -> None:
+    from workloads.gsod.progress_lines import progress_line
+
+    print(progress_line(year, actor_id, state), flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import ray
 
@@ -74,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m workloads.gsod")
     add_arguments(parser)
+    parser.add_argument("--progress-json", action="store_true",
+                        help="print each actor's load progress as JSON lines on stdout "
+                        "(workloads/gsod/progress_lines.py); the result stays last")
     args = parser.parse_args(argv)
     try:
         validate(args)
@@ -84,7 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ray.init(log_to_driver=False)  # inside a Ray job this attaches to its cluster
     try:
         result = compare_years(args.years[0], args.years[1], args.high_temp,
-                               archives=archives)
+                               archives=archives,
+                               on_progress=print_progress if args.progress_json else None)
     except ArchiveError as err:
         print(f"gsod: {err}", file=sys.stderr)
         return 2

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,8 +133,12 @@ def _unwrap(err: ray.exceptions.RayTaskError) -> BaseException:
 
 def compare_years(year1: int, year2: int, high_temp: float = DEFAULT_HIGH_TEMP,
                   data_dir: Path | str | None = None, *, archives: dict[int, Path] | None = None,
-                  show_progress: bool = True) -> CompareResult:
+                  show_progress: bool = True,
+                  on_progress: ProgressCallback | None = None) -> CompareResult:
     """Load both years in two actors at once, intersect stations, count hot readings.
+
+    `on_progress(year, actor_id, state)` gets each actor's `get_progress()` answer at
+    each poll during the load (about every 0.5 s) and once more after both are done.
 
     Needs an initialised Ray (this process is the driver). Archives come from `archives`,
     else from `data_dir` (which must hold YEAR.tar.gz for both years).
@@ -163,7 +168,8 @@ def compare_years(year1: int, year2: int, high_temp: float = DEFAULT_HIGH_TEMP,
                  for year in years}
         try:
             # The first load to fail ends the run; the other actor is killed below.
-            _wait_with_progress(actors, list(loads.values()), sum(sizes.values()), show_progress)
+            _wait_with_progress(actors, list(loads.values()), sum(sizes.values()), show_progress,
+                                on_progress)
             summaries = dict(zip(years, ray.get([loads[y] for y in years]), strict=True))
         except ray.exceptions.RayTaskError as err:
             raise _unwrap(err) from None
@@ -193,6 +199,7 @@ def compare_years(year1: int, year2: int, high_temp: float = DEFAULT_HIGH_TEMP,
 
 
 ACTOR_START_TIMEOUT_S = 180.0
+ProgressCallback = Callable[[int, str, dict[str, Any]], None]
 
 
 class ActorsDidNotStart(RuntimeError):
@@ -218,7 +225,7 @@ def _wait_for_actors(first_calls: list[Any],
 
 
 def _wait_with_progress(actors: dict[int, Any], loads: list[Any], total_bytes: int,
-                        show_progress: bool,
+                        show_progress: bool, on_progress: ProgressCallback | None = None,
                         start_timeout_s: float = ACTOR_START_TIMEOUT_S) -> None:
     """Wait for the loads, reporting the actors' progress on stderr.
 
@@ -241,12 +248,23 @@ def _wait_with_progress(actors: dict[int, Any], loads: list[Any], total_bytes: i
                 if not answered and time.monotonic() > deadline:
                     raise _did_not_start(start_timeout_s) from None
                 continue
+            _tell(actors, states, on_progress)
             if not bar:
                 continue
             done = sum(s["bytes_read"] for s in states)
             detail = ", ".join(f"{s['year']}: {s['stations']:,} stations {s['rows']:,} rows"
                                for s in states)
             bar.update(done, detail)
+    if on_progress:  # the final counts, done: true
+        _tell(actors, ray.get([a.get_progress.remote() for a in actors.values()]), on_progress)
     if bar:
         bar.finish()
     sys.stderr.flush()
+
+
+def _tell(actors: dict[int, Any], states: list[dict[str, Any]],
+          on_progress: ProgressCallback | None) -> None:
+    if on_progress is None:
+        return
+    for (year, actor), state in zip(actors.items(), states, strict=True):
+        on_progress(year, actor._actor_id.hex(), state)  # the id the state API shows

@@ -1,7 +1,9 @@
 """A small JSON-over-HTTP client for the dashboard, shared by the HTTP sources.
 
-Keeps one keep-alive session (a poll makes several requests to the same host),
-sends the cluster token, and turns every failure into `SourceError` with one line.
+Keeps one keep-alive session (a poll makes several requests to the same host, many
+at once: its connection pool holds `POOL_SIZE`), sends the cluster token, and turns
+every failure into `SourceError` with one line: `Unreachable` when nothing answers at
+the address (refused, reset, DNS), `NoAnswer` when the call ran out of time.
 """
 
 from __future__ import annotations
@@ -9,12 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from tui.core.connection import auth_headers, read_auth_token
+
+POOL_SIZE = 32  # concurrent requests of one poll (the per-node budget plus the rest)
 
 
 class SourceError(RuntimeError):
     """A source could not answer; the message is one line, safe to show (no token)."""
+
+
+class Unreachable(SourceError):
+    """Nothing answers at the dashboard's address: the cluster (or its head) is gone."""
+
+
+class NoAnswer(SourceError):
+    """The dashboard took longer than the call's timeout (it may just be busy)."""
 
 
 class DashboardHttp:
@@ -23,16 +36,21 @@ class DashboardHttp:
         self.timeout_s = timeout_s
         self._session = requests.Session()
         self._session.headers.update(auth_headers(read_auth_token()))
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    def get(self, path: str, params: dict[str, Any] | None = None,
+            timeout_s: float | None = None) -> Any:
         """GET base_url+path and return the `data` member of Ray's JSON envelope."""
         url = self.base_url + path
+        timeout = self.timeout_s if timeout_s is None else timeout_s
         try:
-            response = self._session.get(url, params=params, timeout=self.timeout_s)
+            response = self._session.get(url, params=params, timeout=timeout)
         except requests.Timeout:
-            raise SourceError(f"{path}: no answer within {self.timeout_s:g} s") from None
+            raise NoAnswer(f"{path}: no answer within {timeout:g} s") from None
         except requests.RequestException as err:
-            raise SourceError(f"{path}: dashboard unreachable ({type(err).__name__})") from None
+            raise Unreachable(f"{path}: dashboard unreachable ({type(err).__name__})") from None
         if response.status_code in (401, 403):
             raise SourceError(f"{path}: HTTP {response.status_code}, the cluster token is "
                               "missing or wrong (RAY_AUTH_TOKEN / ~/.ray/auth_token)")

@@ -4,6 +4,21 @@ This talks to the same REST endpoints `ray.util.state` uses (`/api/v0/...` on th
 dashboard), through `DashboardHttp`: the JSON envelope carries `total` next to the
 rows, which `ray.util.state.list_*` drops, and a monitor must say when a list was
 cut. It also needs no driver, so it works with only a dashboard URL.
+
+What Ray 2.60 counts (`dashboard/state_aggregator.py`, `util/state/state_manager.py`):
+- every list is cut at 10,000 rows (the GCS's own limit), and `total` counts the rows
+  before that cut: for tasks it is the rows returned plus
+  `num_status_task_events_dropped` (those the limit cut, and events workers dropped).
+  `num_filtered` is counted after the cut, so it is never the truth of a cut list;
+- the worker list's `is_alive` filter is applied inside the GCS too, but its `total` is
+  the GCS's whole worker table, dead workers included (recorded: 7 alive rows, total
+  10). So an uncut worker list counts itself, and a cut one (`returned` == ROW_LIMIT)
+  says "at most `total`";
+- a `state=` filter on tasks is applied inside the GCS, so a filtered list's `total`
+  counts every matching task (all RUNNING tasks, however many);
+- the task summary is built from one such list of at most 10,000 rows: when the
+  cluster holds more, `total` > `num_after_truncation` and the counts are partial (the
+  GCS keeps the newest rows, mostly FINISHED ones: RUNNING may be missing entirely).
 """
 
 from __future__ import annotations
@@ -14,9 +29,9 @@ from typing import Any
 from tui.core.model import Actor, ListInfo, Task, TaskGroup
 from tui.core.sources.http import DashboardHttp, SourceError
 
-RUNNING_LIMIT = 2_000  # running tasks fetched per poll (counts come from the summary)
-FAILED_LIMIT = 100  # recently failed tasks shown with their error
 ROW_LIMIT = 10_000  # Ray's own cap for list endpoints
+RUNNING_LIMIT = ROW_LIMIT  # running tasks fetched per poll: each one names its worker
+FAILED_LIMIT = 100  # recently failed tasks shown with their error
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,8 @@ class NodeRow:
     cpus_total: float
     memory_total_bytes: int
     object_store_total_bytes: int
+    gpus_total: float = 0.0
+    state_since: float | None = None  # epoch s: when it started, or died if DEAD
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,13 @@ class WorkerRow:
 class TaskCounts:
     by_state: dict[str, int]
     by_function: tuple[TaskGroup, ...]
+    total: int = 0  # tasks Ray holds (0: not said)
+    counted: int = 0  # rows the summary was built from (at most ROW_LIMIT)
+
+    @property
+    def partial(self) -> bool:
+        """Ray summarised only part of the tasks it holds (see the module docstring)."""
+        return self.counted < self.total
 
 
 class StateApiSource:
@@ -51,43 +75,51 @@ class StateApiSource:
         self.http = http
 
     def _list(self, resource: str, limit: int, filters: tuple[tuple[str, str, str], ...] = (),
-              detail: bool = False) -> tuple[list[dict[str, Any]], ListInfo]:
+              detail: bool = False, timeout_s: float | None = None,
+              ) -> tuple[list[dict[str, Any]], ListInfo]:
+        timeout = self.http.timeout_s if timeout_s is None else timeout_s
         params: dict[str, Any] = {
             "limit": limit,
             "detail": "true" if detail else "false",
-            "timeout": max(1, int(self.http.timeout_s)),
+            "timeout": max(1, int(timeout)),  # Ray's own deadline for the GCS query
             "filter_keys": [f[0] for f in filters],
             "filter_predicates": [f[1] for f in filters],
             "filter_values": [f[2] for f in filters],
         }
-        data = self.http.get(f"/api/v0/{resource}", params)
+        data = self.http.get(f"/api/v0/{resource}", params, timeout_s=timeout_s)
         body = data.get("result") if isinstance(data, dict) else None
         if not isinstance(body, dict) or not isinstance(body.get("result"), list):
             raise SourceError(f"/api/v0/{resource}: unexpected answer")
         rows: list[dict[str, Any]] = body["result"]
-        # `total` counts rows before filters; `num_filtered` those matching them.
-        matching = int(body.get("num_filtered") or 0) if filters else int(body.get("total") or 0)
-        return rows, ListInfo(total=max(matching, len(rows)), returned=len(rows))
+        # `total`, not `num_filtered`: see the module docstring
+        total = int(body.get("total") or 0)
+        return rows, ListInfo(total=max(total, len(rows)), returned=len(rows))
 
     def nodes(self) -> list[NodeRow]:
         rows, _ = self._list("nodes", ROW_LIMIT, detail=True)
         nodes = []
         for row in rows:
             resources = row.get("resources_total") or {}
+            state = str(row.get("state") or "")
+            since_ms = row.get("end_time_ms") if state == "DEAD" else row.get("start_time_ms")
             nodes.append(NodeRow(
                 node_id=str(row.get("node_id", "")),
                 ip=str(row.get("node_ip") or ""),
                 hostname=str(row.get("node_name") or ""),
                 is_head=bool(row.get("is_head_node")),
-                state=str(row.get("state") or ""),
+                state=state,
                 cpus_total=float(resources.get("CPU", 0.0)),
                 memory_total_bytes=int(resources.get("memory", 0)),
                 object_store_total_bytes=int(resources.get("object_store_memory", 0)),
+                gpus_total=float(resources.get("GPU", 0.0)),
+                state_since=int(since_ms) / 1000 if since_ms else None,
             ))
         return nodes
 
     def workers(self) -> tuple[list[WorkerRow], ListInfo]:
         rows, info = self._list("workers", ROW_LIMIT, (("is_alive", "=", "True"),))
+        if info.returned < ROW_LIMIT:  # not cut: every alive worker is here
+            info = ListInfo(info.returned, info.returned)
         workers = [
             WorkerRow(str(r.get("worker_id", "")), int(r.get("pid") or 0),
                       str(r.get("node_id", "")), str(r.get("worker_type") or "WORKER"),
@@ -113,11 +145,14 @@ class StateApiSource:
         ]
         return actors, info
 
-    def task_counts(self) -> TaskCounts:
+    def task_counts(self, timeout_s: float | None = None) -> TaskCounts:
+        timeout = self.http.timeout_s if timeout_s is None else timeout_s
         data = self.http.get("/api/v0/tasks/summarize",
-                             {"summary_by": "func_name", "timeout": max(1, int(self.http.timeout_s))})
+                             {"summary_by": "func_name", "timeout": max(1, int(timeout))},
+                             timeout_s=timeout)
         try:
-            summary = data["result"]["result"]["node_id_to_summary"]["cluster"]["summary"]
+            body = data["result"]
+            summary = body["result"]["node_id_to_summary"]["cluster"]["summary"]
         except (KeyError, TypeError):
             raise SourceError("/api/v0/tasks/summarize: unexpected answer") from None
         by_state: dict[str, int] = {}
@@ -128,17 +163,21 @@ class StateApiSource:
                 by_state[state] = by_state.get(state, 0) + count
             groups.append(TaskGroup(name=str(group.get("func_or_class_name") or name),
                                     by_state=counts))
-        return TaskCounts(by_state=by_state, by_function=tuple(groups))
+        counted = sum(by_state.values())
+        return TaskCounts(by_state=by_state, by_function=tuple(groups),
+                          total=int(body.get("total") or counted),
+                          counted=int(body.get("num_after_truncation") or counted))
 
-    def running_tasks(self) -> list[Task]:
-        rows, _ = self._list("tasks", RUNNING_LIMIT, (("state", "=", "RUNNING"),))
-        return [_task(r) for r in rows]
+    def running_tasks(self) -> tuple[list[Task], ListInfo]:
+        rows, info = self._list("tasks", RUNNING_LIMIT, (("state", "=", "RUNNING"),))
+        return [_task(r) for r in rows], info
 
-    def failed_tasks(self) -> list[Task]:
-        rows, _ = self._list("tasks", FAILED_LIMIT, (("state", "=", "FAILED"),), detail=True)
+    def failed_tasks(self, timeout_s: float | None = None) -> tuple[list[Task], ListInfo]:
+        rows, info = self._list("tasks", FAILED_LIMIT, (("state", "=", "FAILED"),),
+                                detail=True, timeout_s=timeout_s)
         tasks = [_task(r) for r in rows]
         # the list is sliced by id, not by time: at least show what we got newest first
-        return sorted(tasks, key=lambda t: t.end_time_ms or 0, reverse=True)
+        return sorted(tasks, key=lambda t: t.end_time_ms or 0, reverse=True), info
 
 
 def _task(row: dict[str, Any]) -> Task:
