@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,10 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 
 from tui.core.control import ClusterLink
 from tui.core.history import History
+from tui.core.lesson_text import Lang
+from tui.core.lessons import Lessons, default_lang
 from tui.core.model import Snapshot
+from tui.core.story import RunObserver, RunStory
 from tui.launch import fibonacci, gsod
 from tui.launch.background import RunningLaunch, WorkloadRun, WorkloadUpdate
 from tui.launch.job_run import JobSpec
@@ -49,6 +53,7 @@ from tui.panels.header import HeaderPanel
 from tui.panels.jobs import JobsPanel
 from tui.panels.nodes import NodesPanel
 from tui.panels.protocol import LabelledPanel, NodesOnScreen, Pane, Panel, SortablePanel
+from tui.panels.task_stream import TaskStreamPanel
 from tui.panels.tasks import TasksPanel
 from tui.panels.view import ViewState
 from tui.panels.workers import WorkersPanel
@@ -58,7 +63,9 @@ from tui.poller import Poller, SnapshotSource
 from tui.row_actions import RowActions
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
+from tui.screens.lessons import LessonsScreen
 from tui.screens.quit_running import QuitAnswer, QuitRunningScreen
+from tui.screens.run_report import RunReportScreen
 from tui.screens.workload_form import WorkloadForm
 
 # Every tab, in order. Adding a tab is one entry here: a panel built by `make` with the
@@ -75,6 +82,8 @@ PANES: tuple[Pane, ...] = (
     Pane("errors", "Errors", "e", lambda: ErrorsPanel(id="errors-panel")),
     Pane("jobs", "Jobs", "J", lambda: JobsPanel(id="jobs-panel")),
     Pane("events", "Events", "v", lambda: EventsPanel(id="events-panel")),
+    # w toggles between it and Workers (action_toggle_stream), so no jump key of its own
+    Pane("stream", "Stream", "", lambda: TaskStreamPanel(id="stream-panel")),
 )
 INTERVALS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 
@@ -121,6 +130,8 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
         Binding("F", "workload_form('fibonacci')", "Fibonacci form"),
         Binding("G", "workload_form('gsod')", "GSOD form"),
         Binding("L", "open_lab", "Lab"),
+        Binding("T", "lessons", "Lessons"),
+        Binding("w", "toggle_stream", "Task stream / workers"),
         Binding("tab", "next_panel", "Next panel", priority=True),
         Binding("enter", "details", "Details"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -136,7 +147,9 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
                  make_launcher: Callable[[], JobClient] | None = None,
                  cluster_cpus: Callable[[], int] = lambda: os.cpu_count() or 1,
                  cluster_link: Callable[[], ClusterLink] | None = None,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False,
+                 lessons: Lessons | None = None, lang: Lang | None = None,
+                 open_lessons: bool = False) -> None:
         super().__init__()
         self.cluster_link = cluster_link  # logs, stacks, errors, jobs and control
         self.read_only = read_only  # refuse whatever stops something
@@ -156,6 +169,11 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
         self.snapshots_applied = 0
         self._no_history = History()  # until the source is open
         self.workload: WorkloadRun | None = None
+        # teaching: the story of the run launched from here, and the lessons it completes
+        self.lessons = lessons if lessons is not None else Lessons(lang=lang or default_lang())
+        self._open_lessons = open_lessons
+        self._observer: RunObserver | None = None
+        self.last_story: RunStory | None = None
         self._make_launcher = make_launcher
         self._cluster_cpus = cluster_cpus
         self.poller = Poller(open_source, self._notify_from_thread, self._fail_from_thread,
@@ -189,6 +207,8 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
         self._show_header()
         self._focus_active_table()
         self.poller.start()
+        if self._open_lessons:  # raytui learn
+            self.call_after_refresh(self.action_lessons)
 
     def on_unmount(self) -> None:
         self.stop_background(timeout=5.0)
@@ -217,6 +237,8 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
             return
         self.latest = snapshot
         self.snapshots_received += 1
+        if self._observer is not None:
+            self._observer.add(snapshot)  # the run's story counts every poll, paused or not
         self.connection_state = self.connected_label
         # events are news once: kept whichever tab is shown, paused or not
         self.query_one("#events-panel", EventsPanel).keep(snapshot)
@@ -495,6 +517,8 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
 
         self.workload = WorkloadRun(spec, self._make_launcher, post)
         self.workload.start()
+        self._observer = RunObserver(spec.title, time.time())
+        self.record_event("workload_started", f"launched {spec.title}")
         self.notify(f"launched {spec.title}: see the Workload tab", timeout=3)
 
     def on_workload_changed(self, message: WorkloadChanged) -> None:
@@ -509,9 +533,56 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
             side.append("\n" + "\n".join(update.result), style="")
         self.query_one("#side-workload", Static).update(side)
         if update.finished:
+            self._end_of_run(update)
             severity: SeverityLevel = "information" if update.status == "SUCCEEDED" else "error"
             self.notify(f"{update.title}: {update.status.lower()} {update.message}".strip(),
                         severity=severity, timeout=5)
+
+    # --- teaching -------------------------------------------------------------
+
+    def record_event(self, kind: str, message: str, detail: str = "") -> None:
+        """An event from here (a workload started or ended) into the source's event log,
+        so it is in the Events tab, `watch --jsonl` and recordings like the others."""
+        events = getattr(self.poller.source, "events", None)
+        if events is not None:
+            events.record(kind, message, detail=detail)
+
+    def _end_of_run(self, update: WorkloadUpdate) -> None:
+        """The run launched from here ended: its event, its story, the lessons it completes."""
+        observer, self._observer = self._observer, None
+        outcome = update.result[0] if update.result else update.message
+        self.record_event("workload_ended",
+                          f"{update.title}: {update.status.lower()}"
+                          + (f": {outcome}" if outcome else ""), "\n".join(update.result))
+        if observer is None or update.status != "SUCCEEDED":
+            return
+        story = observer.finish(time.time(), update.result_data)
+        self.last_story = story
+        for step in self.lessons.observe_story(story):
+            self.notify(self.lessons.ui("completed").format(
+                title=self.lessons.text(step, "title")), timeout=8)
+        self.push_modal(RunReportScreen(story))
+
+    def lab_sweep_ended(self, summary: dict[str, Any]) -> None:
+        """The Lab reports a finished sweep: a found crossover completes its lesson."""
+        for step in self.lessons.observe_lab(summary):
+            self.notify(self.lessons.ui("completed").format(
+                title=self.lessons.text(step, "title")), timeout=8)
+
+    def action_lessons(self) -> None:
+        if isinstance(self.screen, LessonsScreen):
+            return
+
+        def launch_chosen(action: str | None) -> None:
+            self.redraw()
+            if action:
+                self.call_after_refresh(self.run_action, action)
+
+        self.push_screen(LessonsScreen(self.lessons), callback=launch_chosen)
+
+    def action_toggle_stream(self) -> None:
+        """w: the task stream (who ran what, over the last 60 s), and back to the workers."""
+        self.action_jump("workers" if self.active_pane() == "stream" else "stream")
 
     # --- quitting while a workload runs --------------------------------------
 

@@ -37,7 +37,7 @@ def serial_story() -> RunStory:
                       "The classic cause is calling ray.get() inside the loop.", 3.0, 9.0, True),)
     return RunStory("Fibonacci size=100000 count=16 serial", 15.3, 2.0, 1.1, 0.95, workers, 16,
                     True, 1, flags,
-                    "one worker (pid 4242) ran 16 of 16 tasks while 1.0 CPU stayed free: "
+                    "one worker (pid 4242) ran 16 of the 16 tasks while 1.0 CPU stayed free: "
                     "ray.get inside the submit loop waits for each task before submitting the "
                     "next; submit them all, then ray.get the list",
                     {"pattern": "serial", "speedup": 0.97})
@@ -84,7 +84,7 @@ async def test_run_report_shows_bars_flags_and_the_verdict() -> None:
         body = str(app.screen.query_one("#report-body", Static).render())
         assert "pid    4242" in body and "16 tasks" in body
         assert "uneven (9 s)" in body
-        assert "Verdict: one worker (pid 4242) ran 16 of 16 tasks" in body
+        assert "Verdict: one worker (pid 4242) ran 16 of the 16 tasks" in body
         await pilot.press("escape")
         await pilot.pause()
         assert app.dismissed_with is None

@@ -63,8 +63,8 @@ def test_io_compares_with_the_fan_out_speedup_seen_before(lessons: Lessons) -> N
 
 
 def test_crossover_needs_a_found_crossover(lessons: Lessons) -> None:
-    assert lessons.observe_lab({"crossover": None}) == []
-    assert [s.id for s in lessons.observe_lab({"crossover": 20000})] == ["crossover"]
+    assert lessons.observe_lab({"crossover_size": None}) == []
+    assert [s.id for s in lessons.observe_lab({"crossover_size": 20000})] == ["crossover"]
 
 
 def test_gsod_needs_two_actors_busy_at_once(lessons: Lessons) -> None:

@@ -51,7 +51,7 @@ def test_serial_story_names_one_worker_running_all_tasks_and_the_flag_span() -> 
     assert story.workers[0].tasks == 16 and story.tasks == 16
     assert story.workers[0].share > 0.95
     assert [w.key.pid for w in story.workers] == [101]  # the idle worker and the driver are not in it
-    assert "one worker (pid 101) ran 16 of 16 tasks" in story.verdict
+    assert "one worker (pid 101) ran 16 of the 16 tasks seen" in story.verdict
     assert "ray.get" in story.verdict
     (span,) = story.flags
     assert span.kind == "uneven" and span.cleared and span.seconds == 2.0

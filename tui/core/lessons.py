@@ -161,8 +161,8 @@ class Lessons:
         return self._complete(completed)
 
     def observe_lab(self, result: Mapping[str, Any]) -> list[Step]:
-        """A Lab sweep's result (`crossover` is null when remote never won)."""
-        if result.get("crossover") is None:
+        """A Lab sweep's summary (`crossover_size` is null when remote never won)."""
+        if result.get("crossover_size") is None:
             return []
         return self._complete([s for s in STEPS if s.needs_lab_crossover and not self.is_done(s)])
 

@@ -20,6 +20,7 @@ MAX_POLL_GAP_S = 5.0  # a longer gap (a paused poll) counts as this long, not mo
 BUSY_SHARE_MIN = 0.02  # a worker below this share of the busy time is listed as idle
 ONE_WORKER_SHARE = 0.8  # "one worker ran it all" at or above this share of the tasks
 ALL_CORES_BUSY = 0.75  # mean busy cores at or above this share of the cores
+FREE_CPU = 0.75  # "a CPU stayed free": at least this many cores idle on average
 BUSY_WORKER_PERCENT = 50.0  # a worker at or above this share of a core is busy at that poll
 
 
@@ -107,7 +108,7 @@ class RunObserver:
             busy_cores += worker.cpu_percent / 100.0
             busy_workers += worker.cpu_percent >= BUSY_WORKER_PERCENT
             task = worker.running_task
-            if task is not None:
+            if task is not None and task.actor_id is None:  # tasks, not actor methods
                 tally.tasks.add(task.task_id)
                 tally.doing[task.name] = tally.doing.get(task.name, 0) + 1
         self._busy_samples += 1
@@ -198,9 +199,10 @@ def verdict(story: RunStory) -> str:
     if result.get("return_sequence") and isinstance(speedup, int | float):
         return (f"returning whole sequences made the remote run {speedup:.2f}x the local loop: "
                 "moving the data costs more than the parallel work saves")
-    if tasks > 1 and top.tasks >= ONE_WORKER_SHARE * tasks and free >= 1.0 \
+    if tasks > 1 and top.tasks >= ONE_WORKER_SHARE * tasks and free >= FREE_CPU \
             and (result.get("pattern") == "serial" or "uneven" in kinds):
-        return (f"one worker (pid {top.key.pid}) ran {top.tasks} of {tasks} tasks while "
+        seen = "" if story.tasks_exact else " seen"
+        return (f"one worker (pid {top.key.pid}) ran {top.tasks} of the {tasks} tasks{seen} while "
                 f"{free:.1f} CPU stayed free: ray.get inside the submit loop waits for each "
                 "task before submitting the next; submit them all, then ray.get the list")
     if "saturated" in kinds and tasks > story.cores > 0:

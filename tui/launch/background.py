@@ -45,6 +45,7 @@ class WorkloadUpdate:
     message: str = ""
     result: tuple[str, ...] = ()  # lines summarising the result, when it ends
     started: bool = False  # the first update of a run: clear the old one
+    result_data: dict[str, Any] | None = None  # the parsed result as JSON, when it ends
 
     @property
     def finished(self) -> bool:
@@ -151,5 +152,7 @@ class WorkloadRun:
             return WorkloadUpdate(title, status, job_id, event.text)
         assert isinstance(event, Finished)
         message = "" if event.succeeded else event.error_line
+        to_json = getattr(event.result, "to_json", None)
         return WorkloadUpdate(title, event.state.status, job_id, message=message,
-                              result=event.summary)
+                              result=event.summary,
+                              result_data=to_json() if callable(to_json) else None)

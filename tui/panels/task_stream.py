@@ -6,7 +6,7 @@ Drawn from History (see `tui/core/task_stream.py`); only the lanes that fit are 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.widgets import Static
@@ -14,6 +14,8 @@ from textual.widgets import Static
 from tui.core.model import Snapshot
 from tui.core.task_stream import WINDOW_S, Lane, functions, lanes
 from tui.panels.cells import show
+from tui.panels.protocol import Detail
+from tui.panels.view import ViewState
 
 PALETTE = ("green", "cyan", "magenta", "yellow", "blue", "red", "bright_green",
            "bright_cyan", "bright_magenta", "bright_yellow")
@@ -49,18 +51,24 @@ def render(lane_list: Sequence[Lane], width: int) -> Text:
     return text
 
 
-class TaskStreamView(Static):
-    """The lanes, redrawn from the snapshots `history_snapshots` returns."""
+class TaskStreamPanel(Static):
+    """The Stream tab (`w`): lanes drawn from the view's recent snapshots (History)."""
 
-    DEFAULT_CSS = "TaskStreamView { height: auto; }"
+    DEFAULT_CSS = "TaskStreamPanel { height: auto; }"
 
-    def __init__(self, history_snapshots: Callable[[], Sequence[Snapshot]],
-                 max_lanes: int = MAX_LANES, **kwargs: object) -> None:
+    def __init__(self, max_lanes: int = MAX_LANES, **kwargs: object) -> None:
         super().__init__("", **kwargs)  # type: ignore[arg-type]
-        self._history_snapshots = history_snapshots
         self.max_lanes = max_lanes
+        self.lanes: list[Lane] = []
 
-    def refresh_lanes(self) -> None:
+    def show(self, snapshot: Snapshot, view: ViewState) -> None:
         width = max(10, (self.size.width or 80) - LABEL_WIDTH - 1)
-        show(self, render(lanes(self._history_snapshots(), width, max_lanes=self.max_lanes),
-                          width))
+        self.lanes = [lane for lane in lanes(view.recent(WINDOW_S), width, max_lanes=None)
+                      if view.matches(lane.label, *filter(None, lane.cells))][:self.max_lanes]
+        show(self, render(self.lanes, width))
+
+    def selected_detail(self) -> Detail | None:
+        return None  # a picture, not rows
+
+    def tab_label(self, snapshot: Snapshot) -> str:
+        return "Stream"

@@ -209,6 +209,9 @@ class LabScreen(Screen[None]):
                          f"{self.summary.get('repeats')} runs of {self.summary.get('count')} "
                          "sequences each", "bold green")
             verdict.update(Text(str(self.summary.get("message", "")), style="bold"))
+            ended = getattr(self.app, "lab_sweep_ended", None)  # the lessons (T) learn of it
+            if ended is not None and self.kind == "compute":
+                ended(self.summary)
         else:
             self._status(f"{self.kind} sweep {status.lower()}: {message}".strip(),
                          "bold yellow" if status == "STOPPED" else "bold red")

@@ -1,0 +1,121 @@
+"""Teaching in the app: a run launched here ends with its story and completes a lesson
+only from what was observed; the events of the run; T and w."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from tests.app.fakes import HEAD, FakeLauncher, FakeSource, make_app, make_snapshot
+from tests.app.test_keys import started, wait_for
+from tui.core.events import EventLog
+from tui.core.lessons import Lessons
+from tui.core.model import Snapshot
+from tui.launch.jobs import JobState
+from tui.panels.task_stream import TaskStreamPanel
+from tui.screens.lessons import LessonsScreen
+from tui.screens.run_report import RunReportScreen
+
+SERIAL_RESULT = ('{"size": 10, "count": 16, "pattern": "serial", "return_sequence": false, '
+                 '"local_s": 1.0, "remote_s": 1.1, "speedup": 0.91}\n')
+
+
+class LiveLikeSource(FakeSource):
+    """Scripted snapshots stamped with the time they are polled (a run's story counts
+    only polls after its launch), with an event log as the live source has."""
+
+    def __init__(self, snapshots: list[Snapshot]) -> None:
+        super().__init__(snapshots)
+        self.events = EventLog()
+
+    def poll_once(self) -> Snapshot:
+        snapshot = super().poll_once()
+        # worker 1001 takes the next task every third poll, as a serial loop's worker does
+        workers = tuple(replace(w, running_task=replace(w.running_task,
+                                                        task_id=f"t-fib-{self.polls // 3}"))
+                        if w.pid == 1001 and w.running_task else w for w in snapshot.workers)
+        return self.events.with_events(replace(snapshot, time=time.time(), workers=workers))
+
+
+@dataclass
+class HeldLauncher(FakeLauncher):
+    """RUNNING until `release()`, then SUCCEEDED with `result`."""
+
+    result: str = SERIAL_RESULT
+    released: bool = False
+    stops: list[str] = field(default_factory=list)
+
+    def follow(self, job_id: str, poll_s: float = 0.5) -> Iterator[tuple[JobState, str]]:
+        yield JobState(job_id, "RUNNING"), "working\n"
+        while not self.released:
+            time.sleep(0.01)
+            yield JobState(job_id, "RUNNING"), ""
+        yield JobState(job_id, "SUCCEEDED"), self.result
+
+    def stop(self, job_id: str) -> None:
+        self.stops.append(job_id)
+
+
+def serial_cluster() -> Snapshot:
+    """Worker 1001 runs the tasks at full CPU, 1002 idles, 'uneven' is raised."""
+    return make_snapshot(busy={1001: 99.0, 1002: 0.5, 1003: 0.5, 1004: 0.5})
+
+
+async def test_a_serial_run_ends_with_its_story_and_completes_the_serial_lesson(
+        tmp_path) -> None:  # type: ignore[no-untyped-def]
+    source = LiveLikeSource([serial_cluster()])
+    launcher = HeldLauncher()
+    app = make_app(source, launcher, interval_s=0.05)
+    app.lessons = Lessons(tmp_path / "lessons.json")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app._observer is not None)
+        polls = source.polls
+        await wait_for(pilot, lambda: source.polls >= polls + 10)  # the run is watched
+        launcher.released = True
+        await wait_for(pilot, lambda: isinstance(app.screen, RunReportScreen))
+        story = app.last_story
+        assert story is not None and story.workers[0].key.pid == 1001
+        assert story.workers[0].share > 0.9
+        shown = {w.key.pid for w in story.workers}
+        assert not shown & {1002, 1003, 999}  # idle workers and the driver are not in it
+        assert "uneven" in story.flag_kinds()
+        assert story.verdict.startswith("one worker (pid 1001) ran")
+        assert set(app.lessons.progress.done) == {"serial"}
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: {"workload_started", "workload_ended"} <= {
+            e.kind for e in app.query_one("#events-panel").events})  # type: ignore[attr-defined]
+
+
+async def test_the_same_flag_without_a_run_completes_no_lesson(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    source = LiveLikeSource([serial_cluster()])
+    app = make_app(source, interval_s=0.05)
+    app.lessons = Lessons(tmp_path / "lessons.json")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await wait_for(pilot, lambda: source.polls >= 10)
+        assert app.lessons.progress.done == {}
+        await pilot.press("T")
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonsScreen))
+        assert "Not done yet" in str(app.screen.query_one("#lesson-text").render())
+        await pilot.press("enter")  # step 1's key, f: launches nothing here (no cluster)
+        await wait_for(pilot, lambda: not isinstance(app.screen, LessonsScreen))
+        assert app.lessons.progress.done == {}
+
+
+async def test_w_toggles_the_task_stream_and_back() -> None:
+    source = LiveLikeSource([serial_cluster()])
+    app = make_app(source, interval_s=0.05)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await wait_for(pilot, lambda: source.polls >= 5)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: app.active_pane() == "stream")
+        panel = app.query_one("#stream-panel", TaskStreamPanel)
+        await wait_for(pilot, lambda: bool(panel.lanes))
+        assert panel.lanes[0].key.node_id == HEAD and panel.lanes[0].key.pid == 1001
+        assert "fibonacci_distributed" in str(panel.render())
+        await pilot.press("w")
+        await wait_for(pilot, lambda: app.active_pane() == "workers")
