@@ -18,6 +18,7 @@ from tui.commands import (
     connected,
     results_stdout,
 )
+from tui.commands.observing import add_observe_argument, observing, print_results
 from tui.launch import gsod as gsod_launch
 
 
@@ -63,6 +64,7 @@ def _synth_arguments(synth: argparse.ArgumentParser) -> None:
 
 def _run_arguments(run: argparse.ArgumentParser) -> None:
     gsod_launch.add_arguments(run)
+    add_observe_argument(run)
     add_cluster_arguments(run)
 
 
@@ -142,13 +144,15 @@ def run_gsod_command(args: argparse.Namespace) -> int:
         with connected(args.address, args.num_cpus) as connection:
             if connection.gcs_address is None or archives is None:
                 return _run_gsod_as_job(connection.dashboard_url, params, args.json, out)
-            try:
-                result = compare_years(args.years[0], args.years[1], args.high_temp,
-                                       archives=archives)
-            except (ArchiveError, OSError) as err:
-                raise UsageError(f"raytui run gsod: {err}") from None
-        print(json.dumps(result.to_json()) if args.json else "\n".join(tutorial_lines(result)),
-              file=out, flush=True)
+            title = gsod_launch.job(params).title
+            with observing(args.observe, connection, title) as watch:
+                try:
+                    result = compare_years(args.years[0], args.years[1], args.high_temp,
+                                           archives=archives)
+                except (ArchiveError, OSError) as err:
+                    raise UsageError(f"raytui run gsod: {err}") from None
+                story = watch.finish(result.to_json()) if watch is not None else None
+        print_results(out, args.json, result.to_json(), tutorial_lines(result), story)
     return 0
 
 

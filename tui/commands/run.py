@@ -8,8 +8,7 @@ experiment runs in this process; with only a dashboard URL it runs as a Ray job.
 from __future__ import annotations
 
 import argparse
-import json
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from tui.commands import (
     CommandGroups,
@@ -18,7 +17,16 @@ from tui.commands import (
     connected,
     results_stdout,
 )
+from tui.commands.observing import (
+    add_observe_argument,
+    observing,
+    print_results,
+    this_drivers_tasks,
+)
 from tui.launch import fibonacci
+
+if TYPE_CHECKING:
+    from tui.core.observe import ObservedRun
 
 
 def register(groups: CommandGroups) -> None:
@@ -30,6 +38,7 @@ def register(groups: CommandGroups) -> None:
         "(--force runs it anyway).",
     )
     fibonacci.add_arguments(parser)
+    add_observe_argument(parser)
     add_cluster_arguments(parser)
     parser.set_defaults(handler=run_fib_command)
 
@@ -42,19 +51,25 @@ def run_fib_command(args: argparse.Namespace) -> int:
         raise UsageError(f"raytui run fib: {err}") from None
     with results_stdout() as out:
         with connected(args.address, args.num_cpus) as connection:
+            title = fibonacci.job(params).title
             if connection.gcs_address is None:
-                return _run_fib_as_job(connection.dashboard_url, params, args.json, out)
+                with observing(args.observe, connection, title) as watch:
+                    return _run_fib_as_job(connection.dashboard_url, params, args.json, out,
+                                           watch)
             from workloads import fibonacci as workload
 
-            result = workload.run_fib(params.size, params.count, params.pattern,
-                                      params.return_sequence, params.with_local, params.warm)
-        print(json.dumps(result.to_json()) if args.json
-              else "\n".join(fibonacci.summary(result)), file=out, flush=True)
+            with observing(args.observe, connection, title) as watch:
+                result = workload.run_fib(params.size, params.count, params.pattern,
+                                          params.return_sequence, params.with_local,
+                                          params.warm)
+                story = (watch.finish(result.to_json(), this_drivers_tasks(connection))
+                         if watch is not None else None)
+        print_results(out, args.json, result.to_json(), fibonacci.summary(result), story)
     return 0
 
 
 def _run_fib_as_job(dashboard_url: str, params: fibonacci.FibParams, as_json: bool,
-                    out: IO[str]) -> int:
+                    out: IO[str], watch: ObservedRun | None = None) -> int:
     """With only a dashboard URL there is no driver here: run the experiment as a job."""
     from tui.launch.job_run import JobRun
     from tui.launch.ray_jobs import JobLauncher
@@ -63,6 +78,6 @@ def _run_fib_as_job(dashboard_url: str, params: fibonacci.FibParams, as_json: bo
     if not finished.succeeded or finished.result is None:
         raise RuntimeError(f"job {finished.state.job_id} {finished.state.status.lower()}: "
                            f"{finished.error_line}")
-    print(json.dumps(finished.result.to_json()) if as_json else "\n".join(finished.summary),
-          file=out, flush=True)
+    story = watch.finish(finished.result.to_json()) if watch is not None else None
+    print_results(out, as_json, finished.result.to_json(), finished.summary, story)
     return 0

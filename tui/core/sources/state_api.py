@@ -172,6 +172,11 @@ class StateApiSource:
         rows, info = self._list("tasks", RUNNING_LIMIT, (("state", "=", "RUNNING"),))
         return [_task(r) for r in rows], info
 
+    def tasks_of_job(self, job_id: str) -> tuple[list[Task], ListInfo]:
+        """One Ray job's tasks (its driver's `get_job_id()`): the exact story of a run."""
+        rows, info = self._list("tasks", ROW_LIMIT, (("job_id", "=", job_id),))
+        return [_task(r) for r in rows], info
+
     def failed_tasks(self, timeout_s: float | None = None) -> tuple[list[Task], ListInfo]:
         rows, info = self._list("tasks", FAILED_LIMIT, (("state", "=", "FAILED"),),
                                 detail=True, timeout_s=timeout_s)
