@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "tui.commands.replay",
     "tui.commands.logs",
     "tui.commands.errors",
+    "tui.commands.learn",
 )
 
 
@@ -38,6 +39,8 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
                         help="seconds between polls (default %(default)s)")
     parser.add_argument("--read-only", action="store_true",
                         help="refuse every action that stops something (also RAYTUI_READ_ONLY=1)")
+    parser.add_argument("--lang", choices=("en", "zh"), default=None,
+                        help="language of the lessons (T): en or zh (default: from LANG)")
     if not with_commands:
         return parser
     top = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)

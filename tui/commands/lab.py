@@ -88,6 +88,10 @@ def run_lab_command(args: argparse.Namespace) -> int:
                                                  args.repeats, on_point).to_json()
             print(json.dumps(summary) if args.json else summary["message"], file=out,
                   flush=True)
+            if args.sweep == "compute":
+                from tui.commands.observing import remember_lab
+
+                remember_lab(summary)  # a found crossover completes its lesson (raytui learn)
     finally:
         if csv_file:
             csv_file.close()

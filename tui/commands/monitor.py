@@ -78,7 +78,9 @@ def run_app(args: argparse.Namespace) -> int:
     app = RaytuiApp(open_source=open_source, address_label=address.describe(),
                     interval_s=args.interval, make_launcher=make_launcher,
                     cluster_link=cluster_link,
-                    read_only=getattr(args, "read_only", False) or read_only_from_env())
+                    read_only=getattr(args, "read_only", False) or read_only_from_env(),
+                    lang=getattr(args, "lang", None),
+                    open_lessons=getattr(args, "open_lessons", False))
     previous = _exit_on_signals(app)
     try:
         app.run()

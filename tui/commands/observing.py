@@ -58,10 +58,25 @@ def this_drivers_tasks(connection: RayConnection) -> list[Task] | None:
         return None  # the story then counts the tasks the polls saw, and says so
 
 
+def remember(story: RunStory) -> None:
+    """The lessons (`raytui learn`) learn of the run: a step may complete from it."""
+    from tui.core.lessons import Lessons
+
+    Lessons().observe_story(story)
+
+
+def remember_lab(summary: dict[str, Any]) -> None:
+    from tui.core.lessons import Lessons
+
+    Lessons().observe_lab(summary)
+
+
 def print_results(out: IO[str], as_json: bool, result_json: dict[str, Any],
                   lines: Sequence[str], story: RunStory | None) -> None:
     from tui.core.story import story_json, story_lines
 
+    if story is not None:
+        remember(story)
     if as_json:
         data = dict(result_json)
         if story is not None:
