@@ -7,6 +7,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from textual.widgets import Log, ProgressBar
+
 from tests.app.fakes import HEAD, FakeLauncher, FakeSource, make_app, make_snapshot
 from tests.app.test_keys import started, wait_for
 from tui.core.events import EventLog
@@ -14,8 +16,10 @@ from tui.core.lessons import Lessons
 from tui.core.model import Snapshot
 from tui.launch.jobs import JobState
 from tui.panels.task_stream import TaskStreamPanel
+from tui.panels.workload import WorkloadPanel
 from tui.screens.lessons import LessonsScreen
 from tui.screens.run_report import RunReportScreen
+from workloads.gsod.progress_lines import progress_line
 
 SERIAL_RESULT = ('{"size": 10, "count": 16, "pattern": "serial", "return_sequence": false, '
                  '"local_s": 1.0, "remote_s": 1.1, "speedup": 0.91}\n')
@@ -119,3 +123,30 @@ async def test_w_toggles_the_task_stream_and_back() -> None:
         assert "fibonacci_distributed" in str(panel.render())
         await pilot.press("w")
         await wait_for(pilot, lambda: app.active_pane() == "workers")
+
+
+def progress(year: int, actor: str, done_bytes: int, done: bool = False) -> str:
+    return progress_line(year, actor, {"stations": done_bytes // 10, "members": done_bytes // 10,
+                                       "rows": done_bytes * 3, "bytes_read": done_bytes,
+                                       "bytes_total": 1000, "done": done}) + "\n"
+
+
+async def test_gsod_progress_lines_become_one_bar_per_actor_not_log_lines() -> None:
+    steps = [("RUNNING", "loading\n" + progress(1980, "a" * 32, 100) + progress(2020, "b" * 32, 50)),
+             ("RUNNING", progress(1980, "a" * 32, 600) + progress(2020, "b" * 32, 400)),
+             ("RUNNING", "compared\n")]
+    launcher = FakeLauncher(steps=steps)
+    app = make_app(LiveLikeSource([serial_cluster()]), launcher)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await pilot.press("g")
+        panel = app.query_one(WorkloadPanel)
+        await wait_for(pilot, lambda: len(panel.progress) == 2
+                       and panel.progress["a" * 32].bytes == 600)
+        await pilot.pause(0.1)
+        bars = list(panel.query(ProgressBar))
+        assert len(bars) == 2
+        assert sorted(round(bar.progress, 2) for bar in bars) == [0.4, 0.6]
+        log = "\n".join(str(line) for line in panel.query_one(Log).lines)
+        assert "gsod_progress" not in log and "loading" in log and "compared" in log
+        assert "--progress-json" in launcher.submitted[0][1]

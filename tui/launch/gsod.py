@@ -77,7 +77,8 @@ def summary(result: dict[str, Any]) -> Sequence[str]:
 
 def job_arguments(params: GsodParams) -> list[str]:
     args = ["--years", *map(str, params.years), "--high-temp", f"{params.high_temp:g}",
-            "--scale", f"{params.scale:g}", "--seed", str(params.seed), "--json"]
+            "--scale", f"{params.scale:g}", "--seed", str(params.seed), "--json",
+            "--progress-json"]  # each actor's load progress, for the Workload tab's bars
     return args + (["--data-dir", str(params.data_dir)] if params.data_dir else [])
 
 
