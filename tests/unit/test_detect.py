@@ -223,6 +223,18 @@ def test_dead_nodes_workers_are_not_uneven() -> None:
     assert "uneven" in kinds(alive)  # the same data from a live node is uneven
 
 
+
+def test_a_node_that_just_died_is_not_uneven_from_its_polls_before() -> None:
+    # the window still holds polls from before the death: a dead node says nothing now
+    frozen = [Worker(pid=201, node_id=OTHER, cpu_percent=99.0, cpu_source="dashboard")]
+    live = [Worker(pid=p, node_id=NODE, cpu_percent=1.0, cpu_source="psutil")
+            for p in (101, 102)]
+    polls = [two_nodes(t, b_state="DEAD" if t >= 9 else "ALIVE", b_workers=frozen,
+                       a_workers=live, finished=t) for t in range(10)]
+    assert "uneven" in kinds(history_of(polls[:9]))  # alive: the same polls are uneven
+    assert "uneven" not in kinds(history_of(polls))
+
+
 def test_dead_node_is_not_idle_while_tasks_wait() -> None:
     history = history_of([two_nodes(t, b_state="DEAD", b_cpu=0.0, pending=3)
                           for t in range(5)])

@@ -123,10 +123,14 @@ def uneven(history: History, params: DetectParams) -> list[Flag]:
               if all(w.cpu_source != "none" for w in _doing_work(s))]
     if len(window) < params.uneven_min_polls:
         return []
+    # a node dead now says nothing any more, not even about the polls before it died
+    dead_now = {n.node_id for n in window[-1].nodes if n.state != "ALIVE"}
     busy: dict[tuple[str, int], float] = {}
     tasks_seen: dict[tuple[str, int], set[str]] = {}
     for snapshot in window:
         for worker in _doing_work(snapshot):
+            if worker.node_id in dead_now:
+                continue
             key = (worker.node_id, worker.pid)
             busy[key] = busy.get(key, 0.0) + worker.cpu_percent
             if worker.running_task is not None:
