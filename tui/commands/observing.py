@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from tui.core.story import RunStory
 
 OBSERVE_INTERVAL_S = 0.5  # as often as `watch --interval 0.5`: short tasks are still seen
+TASK_EVENTS_FLUSH_S = 1.2  # Ray's workers send task events every 1 s
+TASK_EVENTS_TRIES = 5
 
 
 def add_observe_argument(parser: argparse.ArgumentParser) -> None:
@@ -51,9 +54,18 @@ def this_drivers_tasks(connection: RayConnection) -> list[Task] | None:
         from tui.core.sources.state_api import StateApiSource
 
         job_id = ray.get_runtime_context().get_job_id()
-        rows, info = StateApiSource(DashboardHttp(connection.dashboard_url, 10.0)) \
-            .tasks_of_job(job_id)
-        return rows if not info.truncated else None  # a cut list would undercount
+        state = StateApiSource(DashboardHttp(connection.dashboard_url, 10.0))
+        rows: list[Task] = []
+        # Workers report task events about every second: ask until two answers agree
+        for _ in range(TASK_EVENTS_TRIES):
+            previous = rows
+            rows, info = state.tasks_of_job(job_id)
+            if info.truncated:
+                return None  # a cut list would undercount
+            if previous and len(rows) == len(previous):
+                return rows
+            time.sleep(TASK_EVENTS_FLUSH_S)
+        return rows
     except Exception:
         return None  # the story then counts the tasks the polls saw, and says so
 
