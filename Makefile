@@ -31,6 +31,7 @@ soak: $(STAMP)
 	flock /tmp/raytui-ray.lock $(BIN)/python -m tests.faults.soak --minutes $(SOAK_MINUTES)
 	flock /tmp/raytui-ray.lock $(BIN)/python -m pytest tests/faults/long_outlive.py \
 		tests/faults/long_replay.py
+	flock /tmp/raytui-ray.lock $(BIN)/python -m pytest -m soak
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench $(BENCH)

@@ -16,6 +16,7 @@ from tests.faults.watching import phase, watching
 pytestmark = pytest.mark.ray
 
 
+@pytest.mark.soak  # 50 s with two cluster starts: in make soak
 def test_watch_outlives_a_killed_cluster_and_finds_the_new_one() -> None:
     """Was: no phase, no reconnection (and see tests/faults/long_outlive.py: Ray's
     driver ended the process ~60 s after the GCS died, exit 1)."""

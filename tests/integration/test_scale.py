@@ -32,6 +32,7 @@ def requests(sim: SimProcess) -> dict[str, int]:
     return {path: figures["requests"] for path, figures in sim.stats().items()}
 
 
+@pytest.mark.soak  # 90 s: in make soak (make bench BENCH=collector polls 10, 100, 1,000 nodes)
 def test_a_thousand_nodes(sim: SimProcess, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAY_AUTH_TOKEN", sim.token)
     connection = RayConnection(ClusterAddress("dashboard", sim.url))
