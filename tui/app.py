@@ -10,8 +10,10 @@ started by `BackgroundConnection`, off the UI.
 Tabs come from one table, `PANES`: compose, the jump keys, details, sort and the tab
 counts loop over it (each panel satisfies `tui.panels.protocol.Panel`).
 
-Over 400 lines because the workload-launch section (~60 lines, "workloads" below) still
-lives here; it belongs to the launch package (issue 14) and leaves with it.
+Over 400 lines (about 630): besides the pane loop it still holds the workload section
+(launching, the quit question), the teaching hooks (a run's story, lessons) and the
+keys. The next split is a mixin per concern, as `tui/row_actions.py` already is for l,
+t, k and K.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from tui.launch import fibonacci, gsod
 from tui.launch.background import WorkloadRun, WorkloadUpdate
 from tui.launch.jobs import JobState
 from tui.screens.quit_running import QuitRunningScreen
+from tui.screens.run_report import RunReportScreen
 
 FIB_JOB = fibonacci.job(fibonacci.FibParams(size=10, count=2))
 
@@ -151,6 +152,9 @@ async def test_g_and_its_form_launch_the_watchable_gsod_scale() -> None:
         assert module == "workloads.gsod"
         assert args[args.index("--scale") + 1] == f"{WATCHABLE_SCALE:g}"
         await wait_for(pilot, lambda: app.workload is not None and not app.workload.running)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunReportScreen))
+        await pilot.press("escape")  # the run's story opens when it ends: close it first
+        await pilot.pause()
         await pilot.press("G")
         await pilot.pause()
         assert app.screen.query_one("#scale", Input).value == f"{WATCHABLE_SCALE:g}"

@@ -229,8 +229,8 @@ def test_driver_prints_each_actors_growing_progress_before_the_result(
     from tui.launch.job_run import last_json_object
     from workloads.gsod.progress_lines import parse_progress_line
 
-    for year in (1980, 2020):  # ~0.5-1 s of load each: a few 0.5 s polls
-        write_archive(year, tmp_path, scale=0.3, seed=3)
+    for year in (1980, 2020):  # ~1-2 s of load each: several 0.5 s polls (0.3 was 1-2)
+        write_archive(year, tmp_path, scale=0.6, seed=3)
     env = {**os.environ, "RAY_ADDRESS": ray_cluster.gcs_address or ""}
     run = subprocess.run([sys.executable, "-m", "workloads.gsod", "--data-dir", str(tmp_path),
                           "--json", "--progress-json"], capture_output=True, text=True,
