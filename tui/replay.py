@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from typing import Protocol
 
 from textual.binding import Binding
@@ -45,17 +46,21 @@ class ReplaySource:
         self.history = History(history_len)
         self._history_end = 0  # history holds snapshots [.., _history_end)
         self._hold = True  # the next poll shows `index` as it is (start, or after a seek)
-        self._to_end = False  # a seek to the end before the index reached it
+        self._target: int | None = None  # a seek past what the index has reached so far
         self._lock = threading.Lock()
 
     def poll_once(self) -> Snapshot:
-        if self._to_end:
+        target = self._target
+        if target is not None:  # wait (on the poll thread) until the index reaches it
             indexed = getattr(self.snapshots, "indexed", None)
-            if indexed is not None:
-                indexed.wait(INDEX_WAIT_S)
+            deadline = time.monotonic() + INDEX_WAIT_S
+            while (indexed is not None and not indexed.is_set()
+                   and len(self.snapshots) <= target and time.monotonic() < deadline):
+                indexed.wait(0.05)
         with self._lock:
-            if self._to_end:
-                self.index, self._to_end = len(self.snapshots) - 1, False
+            if self._target is not None:
+                self.index = min(self._target, len(self.snapshots) - 1)
+                self._target = None
             if self.playing and not self._hold and self.index < len(self.snapshots) - 1:
                 self.index += 1
             self._hold = False
@@ -83,8 +88,8 @@ class ReplaySource:
         with self._lock:
             target = self.index + delta
             self.index = max(0, min(len(self.snapshots) - 1, target))
-            # past what is indexed so far: the end, once the index has it (on the poll thread)
-            self._to_end = target > self.index and not self._indexed()
+            # past what is indexed so far: there once the index has it (on the poll thread)
+            self._target = target if target > self.index and not self._indexed() else None
             self._hold = True
 
     def _indexed(self) -> bool:

@@ -48,10 +48,7 @@ def test_the_replay_source_keeps_its_own_history(big: Path) -> None:
         for _ in range(5):
             source.poll_once()
         assert [s.time for s in source.history][-1] == T0 + 4
-        # a seek goes no further than the index has reached (it builds in the background);
-        # this test is about the history, so let the index finish first
-        assert recording.indexed.wait(30)
-        source.seek(1000)
+        source.seek(1000)  # perhaps past what the background index has reached yet
         source.poll_once()
         history = list(source.history)
         assert history[-1].time == T0 + 1004 and len(history) == source.history.maxlen
