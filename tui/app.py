@@ -10,28 +10,25 @@ started by `BackgroundConnection`, off the UI.
 Tabs come from one table, `PANES`: compose, the jump keys, details, sort and the tab
 counts loop over it (each panel satisfies `tui.panels.protocol.Panel`).
 
-Over 400 lines (about 630): besides the pane loop it still holds the workload section
-(launching, the quit question), the teaching hooks (a run's story, lessons) and the
-keys. The next split is a mixin per concern, as `tui/row_actions.py` already is for l,
-t, k and K.
+The rest is in mixins, one concern each: the row keys l, t, k, K (`row_actions.py`),
+launching, the Lab, the lessons and q's question (`workload_actions.py`), and the view
+controls with the key list (`view_controls.py`), all beside this file.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
@@ -41,20 +38,25 @@ from tui.core.lesson_text import Lang
 from tui.core.lessons import Lessons, default_lang
 from tui.core.model import Snapshot
 from tui.core.story import RunObserver, RunStory
-from tui.launch import fibonacci, gsod
-from tui.launch.background import RunningLaunch, WorkloadRun, WorkloadUpdate
-from tui.launch.job_run import JobSpec
+from tui.core.text import error_line
+from tui.launch.background import WorkloadRun
 from tui.launch.jobs import JobClient
 from tui.panels.actors import ActorsPanel
 from tui.panels.cells import show
 from tui.panels.errors import ErrorsPanel
 from tui.panels.events import EventsPanel
 from tui.panels.flags import FlagsPanel, flag_line
-from tui.panels.grouping import GroupedTable
 from tui.panels.header import HeaderPanel
 from tui.panels.jobs import JobsPanel
 from tui.panels.nodes import NodesPanel
-from tui.panels.protocol import LabelledPanel, NodesOnScreen, Pane, Panel, SortablePanel
+from tui.panels.protocol import (
+    LabelledPanel,
+    NodesOnScreen,
+    Pane,
+    Panel,
+    ShowsLoadProgress,
+    SortablePanel,
+)
 from tui.panels.task_stream import TaskStreamPanel
 from tui.panels.tasks import TasksPanel
 from tui.panels.view import ViewState
@@ -64,11 +66,8 @@ from tui.panels.workload_tab import WorkloadTab
 from tui.poller import Poller, SnapshotSource
 from tui.row_actions import RowActions
 from tui.screens.detail import DetailScreen
-from tui.screens.help import HelpScreen
-from tui.screens.lessons import LessonsScreen
-from tui.screens.quit_running import QuitAnswer, QuitRunningScreen
-from tui.screens.run_report import RunReportScreen
-from tui.screens.workload_form import WorkloadForm
+from tui.view_controls import ViewControls
+from tui.workload_actions import WorkloadActions
 
 # Every tab, in order. Adding a tab is one entry here: a panel built by `make` with the
 # id "<id>-panel" that satisfies `Panel` (optionally `SortablePanel`, `LabelledPanel`);
@@ -87,7 +86,6 @@ PANES: tuple[Pane, ...] = (
     # w toggles between it and Workers (action_toggle_stream), so no jump key of its own
     Pane("stream", "Stream", "", lambda: TaskStreamPanel(id="stream-panel")),
 )
-INTERVALS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 SourceOpener = Callable[[threading.Event], SnapshotSource | None]
 
@@ -102,19 +100,13 @@ class PollFailed(Message):
         self.error = error
 
 
-class WorkloadChanged(Message):
-    def __init__(self, update: WorkloadUpdate) -> None:
-        super().__init__()
-        self.update = update
-
-
 def jump_bindings() -> list[Binding]:
     """One key per pane that has one; out of the footer (it would fill it), in help."""
     return [Binding(pane.key, f"jump('{pane.id}')", pane.title, show=False)
             for pane in PANES if pane.key]
 
 
-class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/row_actions.py)
+class RaytuiApp(RowActions, WorkloadActions, ViewControls):  # the mixins: see the docstring
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live anywhere
     TITLE = "raytui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
@@ -252,8 +244,7 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
     def on_poll_failed(self, message: PollFailed) -> None:
         if self._panels_gone():
             return
-        text = str(message.error).strip().splitlines()
-        self.connection_state = f"cannot connect: {text[0] if text else type(message.error).__name__}"
+        self.connection_state = f"cannot connect: {error_line(message.error)}"
         self._show_header()
 
     def view_state(self, snapshot: Snapshot) -> ViewState:
@@ -279,8 +270,7 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
         gone = not snapshot.status.connected
         self.query_one("#tabs", TabbedContent).set_class(gone, "-cluster-gone")
         if gone and self.shown is not None and self.shown.status.connected:
-            # the cluster is gone: keep its last rows on screen, dimmed (see app.tcss);
-            # the header says what happened
+            # the cluster is gone: its last rows stay, dimmed (app.tcss); the header says why
             self._show_header()
             self.snapshots_applied += 1
             return
@@ -290,6 +280,8 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
             self._show_header()
             self._stale = {pane.id for pane in PANES} - {active}
             panel = self.panel(active)
+            if isinstance(panel, ShowsLoadProgress):  # a launched GSOD run's actors
+                panel.load_progress = self.query_one("#workload-panel", WorkloadPanel).progress
             panel.show(snapshot, self.view_state(snapshot))
             self._want_nodes(panel)
             self._show_tab_counts(snapshot)
@@ -331,29 +323,7 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
         else:
             self._show_header()
 
-    # --- keys ---------------------------------------------------------------
-
-    def action_help(self) -> None:
-        # the app's keys, then the grouped tables' own (→/← open and close a group)
-        table_keys = [b for b in GroupedTable.BINDINGS if isinstance(b, Binding)]
-        self.push_modal(HelpScreen([*self.key_bindings(), *table_keys]))
-
-    def key_bindings(self) -> list[Binding]:
-        """The keys this app adds (a subclass such as the replay adds its own): those in
-        the footer, and the tab jumps (kept out of the footer so it does not fill up)."""
-        bindings = []
-        for cls in reversed(type(self).__mro__):
-            if isinstance(cls, type) and issubclass(cls, RaytuiApp) and "BINDINGS" in vars(cls):
-                bindings += [b for b in vars(cls)["BINDINGS"] if isinstance(b, Binding)
-                             and (b.show or b.action.startswith("jump("))]
-        return bindings
-
-    def action_pause(self) -> None:
-        self.paused = not self.paused
-        if self.paused:
-            self._show_header()
-        else:
-            self.redraw()
+    # --- the keys that go over the panes --------------------------------------
 
     def active_pane(self) -> str:
         return str(self.query_one("#tabs", TabbedContent).active)
@@ -376,38 +346,6 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
         if len(self.screen_stack) > 1:
             return
         self.query_one("#tabs", TabbedContent).active = pane_id
-
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("-visible")
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value
-        if not self.paused:
-            self.redraw()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.query_one("#filter", Input).remove_class("-visible")
-        self._focus_active_table()
-
-    def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("-visible") or self.filter_text:
-            box.value = ""
-            self.filter_text = ""
-            box.remove_class("-visible")
-            self._focus_active_table()
-            self.redraw()
-
-    def action_interval(self, step: int) -> None:
-        index = min(range(len(INTERVALS)), key=lambda i: abs(INTERVALS[i] - self.interval_s))
-        index = max(0, min(len(INTERVALS) - 1, index + step))
-        self.interval_s = INTERVALS[index]
-        self.poller.wake()  # the poller reads the interval from the app
-        self._show_header()
 
     def action_next_panel(self) -> None:
         focused = self.focused
@@ -440,14 +378,6 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
             self.panel(pane).show(self.shown, self.view_state(self.shown))
         self.call_after_refresh(self._focus_active_table)
 
-    def on_nodes_panel_workers_of_node(self, message: NodesPanel.WorkersOfNode) -> None:
-        """enter on a node: the Workers tab, filtered to that node."""
-        box = self.query_one("#filter", Input)
-        box.value = message.node_id  # the filter's Changed handler redraws
-        self.filter_text = message.node_id
-        self.query_one("#tabs", TabbedContent).active = "workers"
-        self.notify(f"workers of node {message.node_id[:8]} (esc clears the filter)", timeout=3)
-
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -465,169 +395,6 @@ class RaytuiApp(RowActions):  # RowActions: l, t, k, K on the selected row (tui/
         """Snapshots are not drawn while a modal is open: catch up when it closes."""
         self.push_screen(screen, callback=lambda _: self.redraw())
 
-    # --- workloads ----------------------------------------------------------
-
-    def action_open_lab(self) -> None:
-        """The trade-offs lab; installed once, so a sweep outlives esc (watch its workers)."""
-        from tui.screens.lab import LabScreen
-
-        if isinstance(self.screen, LabScreen):
-            return
-        if not self.is_screen_installed("lab"):
-            self.install_screen(LabScreen(make_launcher=self._make_launcher), name="lab")
-        self.push_screen("lab")
-
-    def action_launch_fibonacci(self) -> None:
-        params = fibonacci.watch_params(self._cpus())
-        try:
-            fibonacci.check(params, self._cpus(), self._memory_bytes())
-        except ValueError as err:
-            self.notify(f"Fibonacci not launched: {err}", severity="warning")
-            return
-        self.launch(fibonacci.job(params))
-
-    def action_launch_gsod(self) -> None:
-        self.launch(gsod.job(gsod.watch_params()))
-
-    def _cpus(self) -> int:
-        cpus = int(self.latest.cluster.cpus_total) if self.latest else 0
-        return cpus or self._cluster_cpus()
-
-    def _memory_bytes(self) -> int | None:
-        """The cluster's memory, for the Fibonacci check (None: this machine's)."""
-        return (self.latest.cluster.memory_total_bytes or None) if self.latest else None
-
-    def action_workload_form(self, kind: str) -> None:
-        def launch_if_chosen(spec: JobSpec[Any] | None) -> None:
-            if spec is not None:
-                self.launch(spec)
-            self.redraw()
-
-        self.push_screen(WorkloadForm(kind, self._cpus(), self._memory_bytes()),
-                         callback=launch_if_chosen)
-
-    def launch(self, spec: JobSpec[Any]) -> None:
-        if self._make_launcher is None:
-            self.notify("no cluster to launch on here", severity="warning")
-            return
-        if self.workload is not None and self.workload.running:
-            self.notify(f"{self.workload.spec.title} is still running", severity="warning")
-            return
-
-        def post(update: WorkloadUpdate) -> None:
-            self.post_message(WorkloadChanged(update))
-
-        self.workload = WorkloadRun(spec, self._make_launcher, post)
-        self.workload.start()
-        self._observer = RunObserver(spec.title, time.time())
-        self.record_event("workload_started", f"launched {spec.title}")
-        self.notify(f"launched {spec.title}: see the Workload tab", timeout=3)
-
-    def on_workload_changed(self, message: WorkloadChanged) -> None:
-        update = message.update
-        if self._panels_gone():
-            return
-        self.query_one("#workload-panel", WorkloadPanel).show(update)
-        side = Text(f"{update.title}\n{update.status}", style="bold")
-        if update.message:
-            side.append(f"\n{update.message}", style="")
-        if update.result:
-            side.append("\n" + "\n".join(update.result), style="")
-        self.query_one("#side-workload", Static).update(side)
-        if update.finished:
-            self._end_of_run(update)
-            severity: SeverityLevel = "information" if update.status == "SUCCEEDED" else "error"
-            self.notify(f"{update.title}: {update.status.lower()} {update.message}".strip(),
-                        severity=severity, timeout=5)
-
-    # --- teaching -------------------------------------------------------------
-
-    def record_event(self, kind: str, message: str, detail: str = "") -> None:
-        """An event from here (a workload started or ended) into the source's event log,
-        so it is in the Events tab, `watch --jsonl` and recordings like the others."""
-        events = getattr(self.poller.source, "events", None)
-        if events is not None:
-            events.record(kind, message, detail=detail)
-
-    def _end_of_run(self, update: WorkloadUpdate) -> None:
-        """The run launched from here ended: its event, its story, the lessons it completes."""
-        observer, self._observer = self._observer, None
-        outcome = update.result[0] if update.result else update.message
-        self.record_event("workload_ended",
-                          f"{update.title}: {update.status.lower()}"
-                          + (f": {outcome}" if outcome else ""), "\n".join(update.result))
-        if observer is None or update.status != "SUCCEEDED":
-            return
-        story = observer.finish(time.time(), update.result_data)
-        self.last_story = story
-        for step in self.lessons.observe_story(story):
-            self.notify(self.lessons.ui("completed").format(
-                title=self.lessons.text(step, "title")), timeout=8)
-        self.push_modal(RunReportScreen(story))
-
-    def lab_sweep_ended(self, summary: dict[str, Any]) -> None:
-        """The Lab reports a finished sweep: a found crossover completes its lesson."""
-        for step in self.lessons.observe_lab(summary):
-            self.notify(self.lessons.ui("completed").format(
-                title=self.lessons.text(step, "title")), timeout=8)
-
-    def action_lessons(self) -> None:
-        if isinstance(self.screen, LessonsScreen):
-            return
-
-        def launch_chosen(action: str | None) -> None:
-            self.redraw()
-            if action:
-                self.call_after_refresh(self.run_action, action)
-
-        self.push_screen(LessonsScreen(self.lessons), callback=launch_chosen)
-
     def action_toggle_stream(self) -> None:
         """w: the task stream (who ran what, over the last 60 s), and back to the workers."""
         self.action_jump("workers" if self.active_pane() == "stream" else "stream")
-
-    # --- quitting while a workload runs --------------------------------------
-
-    async def action_quit(self) -> None:
-        """q: when a workload launched from here still runs, ask what to do with its job."""
-        running = self.running_launches()
-        if not running:
-            self.exit()
-            return
-        if isinstance(self.screen, QuitRunningScreen):
-            return
-
-        def answered(answer: QuitAnswer | None) -> None:
-            if answer not in ("stop", "leave"):
-                self.redraw()
-                return
-            for launch in running:
-                if answer == "stop":
-                    launch.stop_job()
-                else:
-                    launch.leave_running()
-            self.exit()
-
-        self.push_screen(QuitRunningScreen([launch.describe() for launch in running]),
-                         callback=answered)
-
-    def running_launches(self) -> list[RunningLaunch]:
-        """The Workload tab's job and the Lab's sweep, while they run."""
-        from tui.screens.lab import LabScreen
-
-        launches: list[RunningLaunch] = []
-        if self.workload is not None and self.workload.running:
-            launches.append(self.workload)
-        lab = self.get_screen("lab") if self.is_screen_installed("lab") else None
-        if isinstance(lab, LabScreen) and lab.running:
-            launches.append(lab)
-        return launches
-
-    # --- command palette -----------------------------------------------------
-
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for binding in self.key_bindings():
-            if binding.action != "quit":
-                yield SystemCommand(binding.description, f"key {binding.key}",
-                                    lambda action=binding.action: self.run_action(action))

@@ -12,9 +12,9 @@ from tui.commands import (
     CommandGroups,
     OneLineParser,
     UsageError,
-    add_cluster_arguments,
     check_num_cpus,
 )
+from tui.commands.common_args import add_monitor_arguments
 
 # Each module adds its own subcommands (see tui/commands/__init__.py).
 COMMAND_MODULES = (
@@ -34,13 +34,7 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
         prog="raytui",
         description="A terminal monitor for Ray clusters. With no command, opens the monitor.",
     )
-    add_cluster_arguments(parser)
-    parser.add_argument("--interval", type=float, default=1.0,
-                        help="seconds between polls (default %(default)s)")
-    parser.add_argument("--read-only", action="store_true",
-                        help="refuse every action that stops something (also RAYTUI_READ_ONLY=1)")
-    parser.add_argument("--lang", choices=("en", "zh"), default=None,
-                        help="language of the lessons (T): en or zh (default: from LANG)")
+    add_monitor_arguments(parser)
     if not with_commands:
         return parser
     top = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
@@ -67,7 +61,7 @@ def _monitor_args(argv: Sequence[str] | None) -> argparse.Namespace | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from tui.core.connection import AddressError, ConnectError
+    from tui.core.address import AddressError, ConnectError
 
     try:
         args = _monitor_args(argv) or build_parser().parse_args(argv)

@@ -20,7 +20,7 @@ from textual.binding import Binding
 
 from tui.app import RaytuiApp
 from tui.core.history import History
-from tui.core.model import Snapshot, Status
+from tui.core.model import Event, Snapshot, Status
 from tui.core.record import RecordingError
 from tui.core.text import error_line
 from tui.panels.header import HeaderPanel
@@ -65,7 +65,9 @@ class ReplaySource:
                 self.index += 1
             self._hold = False
             snapshot = self._read(self.index)
-            self._advance_history()
+            passed = self._advance_history()
+            if passed:  # a seek: the events of the polls it went over are not lost
+                snapshot = dataclasses.replace(snapshot, events=(*passed, *snapshot.events))
             return snapshot
 
     def _read(self, index: int) -> Snapshot:
@@ -74,15 +76,21 @@ class ReplaySource:
         except RecordingError as err:  # one bad line in a long recording: say so, go on
             return Snapshot(time=0.0, status=Status(False, errors=(error_line(err),)))
 
-    def _advance_history(self) -> None:
+    def _advance_history(self) -> list[Event]:
+        """Extend (or, after a seek, rebuild) the history; the events of the rebuilt
+        window's polls before the position (the Events tab drops those it has)."""
         end = self.index + 1
+        passed: list[Event] = []
         if end == self._history_end + 1:
             self.history.add(self._read(self.index))
         elif end != self._history_end:
             self.history = History(self.history.maxlen)
             for index in range(max(0, end - self.history.maxlen), end):
-                self.history.add(self._read(index))
+                snapshot = self._read(index)
+                self.history.add(snapshot)
+                passed += snapshot.events if index < self.index else ()
         self._history_end = end
+        return passed
 
     def seek(self, delta: int) -> None:
         with self._lock:

@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual.app import App
-from textual.screen import Screen
-
+from tui.app_host import AppHost
 from tui.core.control import ClusterLink, Control, Refused, Target
 from tui.core.model import Snapshot
 from tui.core.sources.logs import LogFeed
@@ -87,22 +85,13 @@ def with_locality(target: Target, snapshot: Snapshot | None) -> Target:
     return replace(target, local=worker.cpu_source == "psutil", function=function)
 
 
-class RowActions(App[int]):
+class RowActions(AppHost):
     """Needs `cluster_link`, `read_only`, `latest`, `push_modal` and `active_panel_widget`."""
 
     cluster_link: Callable[[], ClusterLink] | None
     read_only: bool
     latest: Snapshot | None
     _sigtermed: set[tuple[str | None, int]]
-
-    def push_modal(self, screen: Screen[Any]) -> None:  # provided by the app
-        raise NotImplementedError
-
-    def active_pane(self) -> str:  # provided by the app
-        raise NotImplementedError
-
-    def active_panel_widget(self) -> object:  # provided by the app
-        raise NotImplementedError
 
     # --- helpers ------------------------------------------------------------
 
@@ -260,12 +249,17 @@ class RowActions(App[int]):
         choices = (Choice("y", "kill, no restart", "no_restart"),
                    Choice("r", "kill, let Ray restart it", "restart"))
 
+        by_signal = not link.gcs_address and target.local and bool(target.pid)
+
         def kill(answer: str | None) -> None:
-            if answer:
-                self._run_control(lambda: control.kill_actor(target, answer == "no_restart"))
+            if not answer:
+                return
+            if by_signal:  # K on this row then goes on to SIGKILL
+                self._sigtermed.add((target.node_id, target.pid or 0))
+            self._run_control(lambda: control.kill_actor(target, answer == "no_restart"))
 
         how = ("through Ray (by actor id)" if link.gcs_address else
-               "by a signal to its process (dashboard-only connection)")
+               "by SIGTERM to its process (dashboard-only connection)")
         self.push_screen(ConfirmScreen(
             f"Kill {target.describe()}?",
             f"Its running and queued calls fail. raytui kills it {how}.", choices), kill)

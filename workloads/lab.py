@@ -35,71 +35,22 @@ import threading
 from collections.abc import Callable, Sequence
 
 from workloads import fibonacci
+
+# the results side (parsing, fitting, printing; no Ray) is workloads.lab_results
 from workloads.lab_results import (
-    DEFAULT_REPEATS,
     DEFAULT_SIZES,
     KINDS,
-    MAX_SIZE,
-    Kind,
-    SweepEventReader,
     SweepPoint,
     SweepSummary,
     add_arguments,
-    crossover_message,
-    crossover_size,
-    format_bytes,
-    format_seconds,
-    job_arguments,
-    off_the_step,
-    parse_event,
     parse_sizes,
     point_event,
-    step_fit,
     summarize,
     sweep_title,
     table_header,
     table_row,
-    transfer_dominates_size,
     validate,
 )
-
-# the results side lives in workloads.lab_results (no Ray import); callers use lab.<name>
-__all__ = [
-    "Kind",
-    "KINDS",
-    "DEFAULT_SIZES",
-    "DEFAULT_REPEATS",
-    "MAX_SIZE",
-    "SweepPoint",
-    "SweepSummary",
-    "parse_sizes",
-    "validate",
-    "step_fit",
-    "crossover_size",
-    "transfer_dominates_size",
-    "off_the_step",
-    "crossover_message",
-    "summarize",
-    "point_event",
-    "SweepEventReader",
-    "parse_event",
-    "format_seconds",
-    "format_bytes",
-    "table_header",
-    "table_row",
-    "sweep_title",
-    "time_local_at_nice",
-    "worker_niceness",
-    "measure_point",
-    "returned_bytes",
-    "warm",
-    "cluster_cpus",
-    "run_sweep",
-    "job_arguments",
-    "add_arguments",
-    "main",
-]
-
 
 # --- measuring (needs an initialised Ray: this process is the driver) ----------
 

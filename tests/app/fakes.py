@@ -9,6 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
+
+from textual.app import App
+from textual.widgets import Static
 
 from tui.app import RaytuiApp
 from tui.core.history import History
@@ -49,7 +53,8 @@ def make_snapshot(time: float = T0, busy: dict[int, float] | None = None,
     workers = [Worker(pid, HEAD, f"w{pid}", "WORKER",
                       "ray::fibonacci_distributed" if pid in running else "ray::IDLE",
                       cpu.get(pid, 0.0), (200 + pid % 10 * 50) * 1024**2, "psutil",
-                      running.get(pid), "actor-1" if pid == 1004 else None)
+                      running.get(pid), "actor-1" if pid == 1004 else None,
+                      uss_bytes=(120 + pid % 10 * 40) * 1024**2)  # psutil reads USS locally
                for pid in (1001, 1002, 1003, 1004)]
     workers.append(Worker(999, HEAD, "drv", "DRIVER", "python -m workloads.fibonacci", 12.0,
                           150 * 1024**2, "psutil"))
@@ -144,6 +149,11 @@ def make_app(source: FakeSource | None = None, launcher: FakeLauncher | None = N
                      interval_s=interval_s,
                      make_launcher=(lambda: launcher) if launcher is not None else None,
                      cluster_cpus=lambda: 2)
+
+
+def screen_text(app: App[Any], selector: str) -> str:
+    """The text of a Static on the screen on top (a modal's title or body)."""
+    return str(app.screen.query_one(selector, Static).render())
 
 
 def with_cpu(snapshot: Snapshot, pid: int, cpu: float) -> Snapshot:

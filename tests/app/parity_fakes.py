@@ -73,8 +73,8 @@ class QueueStream:
 
 
 class FakeFeed:
-    streams = ("out", "err")
-    title = "worker pid 1001 on node a1b2c3d4"
+    streams: tuple[str, ...] = ("out", "err")
+    title: str = "worker pid 1001 on node a1b2c3d4"
 
     def __init__(self, first: dict[str, str] | None = None, fail: str = "") -> None:
         self.first = first or {"out": "", "err": ""}

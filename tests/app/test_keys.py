@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
+import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Log, Static, TabbedContent
+from textual.widgets import Input, Log, OptionList, Static, TabbedContent
 
-from tests.app.fakes import FakeLauncher, FakeSource, make_app, make_snapshot, with_cpu
+from tests.app.fakes import (
+    FakeLauncher,
+    FakeSource,
+    make_app,
+    make_snapshot,
+    screen_text,
+    with_cpu,
+)
 from tui.app import PANES, RaytuiApp
+from tui.core.lessons import STEPS, Lessons
 from tui.core.model import WorkerKey
 from tui.panels.keyed_table import KeyedTable
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
+from tui.screens.lessons import LessonsScreen
 from tui.screens.workload_form import WorkloadForm
 
 HEAD = make_snapshot().workers[0].node_id
@@ -23,7 +36,8 @@ def key(pid: int) -> str:
     return f"{HEAD}:{pid}"
 
 
-async def wait_for(pilot: Pilot[int], condition, timeout_s: float = 15.0) -> None:
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], object],
+                   timeout_s: float = 15.0) -> None:
     """Poll a condition; generous because the poller is a real thread on a busy machine."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -161,7 +175,7 @@ async def test_enter_on_a_flag_explains_it() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DetailScreen)
-        body = str(app.screen.query_one("#detail-body", Static).render())
+        body = screen_text(app, "#detail-body")
         assert "ray.get() inside the loop" in body
         await pilot.press("escape")
         assert not isinstance(app.screen, DetailScreen)
@@ -173,7 +187,7 @@ async def test_enter_on_a_worker_shows_its_details() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DetailScreen)
-        body = str(app.screen.query_one("#detail-body", Static).render())
+        body = screen_text(app, "#detail-body")
         assert "1001" in body and "fibonacci_distributed" in body and "flag uneven" in body
 
 
@@ -346,3 +360,38 @@ async def test_busy_counts_workers_running_a_task_or_burning_cpu() -> None:
         app.poller.wake()
         await wait_for(pilot, lambda: app.snapshots_applied >= 2)
         assert "5 workers, 3 busy" in str(caption.render())
+
+
+@pytest.mark.parametrize(("step_id", "expected"), [
+    ("serial", ("--pattern", "serial", "--count", "36", "--no-local")),
+    # 40 tasks a CPU: the fake cluster's 2 CPUs
+    ("oversubscribe", ("--count", "80", "--no-local")),
+    ("io", ("--size", "30000", "--return-sequence")),
+])
+async def test_a_lesson_step_opens_the_form_filled_with_its_run(
+        tmp_path: Path, step_id: str, expected: tuple[str, ...]) -> None:
+    launcher = FakeLauncher()
+    async with make_app(launcher=launcher).run_test(size=(100, 34)) as pilot:
+        app = await started(pilot)
+        app.lessons = Lessons(tmp_path / "lessons.json")
+        await pilot.press("T")
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonsScreen))
+        steps = app.screen.query_one(OptionList)
+        await pilot.press(*["j"] * [s.id for s in STEPS].index(step_id))
+        assert STEPS[steps.highlighted or 0].id == step_id
+        step = STEPS[steps.highlighted or 0]
+        assert step.command(2) in str(app.screen.query_one("#lesson-text", Static).render())
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, WorkloadForm))
+        await pilot.press("enter")  # launch as filled in
+        await wait_for(pilot, lambda: launcher.submitted)
+        module, args = launcher.submitted[0]
+        assert module == "workloads.fibonacci"
+        for flag in expected:
+            assert flag in args, (flag, args)
+        pairs = dict(zip(args, args[1:], strict=False))
+        for name, value in zip(expected, expected[1:], strict=False):
+            if name.startswith("--") and not value.startswith("--"):
+                assert pairs[name] == value, (name, args)
+        # the headless command launches the same run
+        assert step.command(2) == " ".join(["raytui", "run", "fib", *step.fib.args(2), "--observe"])  # type: ignore[union-attr]

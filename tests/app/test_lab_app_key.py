@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
+
 from tests.app.fakes import make_app
 from tests.app.test_lab_screen import POINTS, ScriptedLauncher, job_output
 from tui.screens.lab import LabScreen
@@ -27,7 +29,8 @@ async def test_L_opens_the_lab_and_esc_keeps_the_sweep_for_the_monitor() -> None
         assert not isinstance(app.screen, LabScreen), "esc goes back to the monitor"
         assert lab.running and not launcher.stopped, "the sweep keeps running meanwhile"
         await pilot.press("L")
-        assert app.screen is lab, "L returns to the same Lab, its points kept"
+        same_lab = app.screen is lab  # (an assert on `is` would narrow lab to Screen)
+        assert same_lab, "L returns to the same Lab, its points kept"
         assert len(lab.points) == len(POINTS)
         await pilot.press("x")
         for _ in range(100):
@@ -37,7 +40,7 @@ async def test_L_opens_the_lab_and_esc_keeps_the_sweep_for_the_monitor() -> None
         assert launcher.stopped == ["raysubmit_lab_test"]
 
 
-async def lab_sweep_running(pilot, launcher: ScriptedLauncher) -> LabScreen:  # type: ignore[no-untyped-def]
+async def lab_sweep_running(pilot: Pilot[int], launcher: ScriptedLauncher) -> LabScreen:
     await pilot.press("L")
     lab = pilot.app.screen
     assert isinstance(lab, LabScreen)

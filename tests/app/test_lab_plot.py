@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from tui.panels.lab_plot import LabPlot, LogAxis, render_plot, size_label, sweep_series
-from workloads.lab import SweepPoint, summarize
+from workloads.lab_results import SweepPoint, summarize
 
 # A real compute sweep of this machine (raytui lab compute, 2 CPUs), rounded.
 COMPUTE = [(1000, 0.0004, 0.0041), (3000, 0.0014, 0.0049), (10000, 0.0105, 0.0097),
@@ -38,15 +38,15 @@ class PlotApp(App[None]):
         self.query_one(LabPlot).show(sweep_series(summary.points), summary.crossover_size)
 
 
-def test_compute_plot_snapshot_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
+def test_compute_plot_snapshot_80x24(snap_compare) -> None:
     assert snap_compare(PlotApp(compute_points()), terminal_size=(80, 24))
 
 
-def test_compute_plot_snapshot_wide(snap_compare) -> None:  # type: ignore[no-untyped-def]
+def test_compute_plot_snapshot_wide(snap_compare) -> None:
     assert snap_compare(PlotApp(compute_points()), terminal_size=(140, 36))
 
 
-def test_io_plot_snapshot_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
+def test_io_plot_snapshot_80x24(snap_compare) -> None:
     assert snap_compare(PlotApp(io_points()), terminal_size=(80, 24))
 
 

@@ -11,12 +11,13 @@ import time
 from collections.abc import Iterator, Sequence
 
 from textual.app import App
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from tui.launch.jobs import JobState
 from tui.panels.lab_plot import LabPlot
 from tui.screens.lab import LabScreen
-from workloads.lab import SweepPoint, point_event, summarize
+from workloads.lab_results import SweepPoint, point_event, summarize
 
 POINTS = [SweepPoint("compute", 1000, 2, 3, 0.0004, 0.0041, 0.0004 / 0.0041),
           SweepPoint("compute", 20000, 2, 3, 0.0466, 0.0298, 0.0466 / 0.0298),
@@ -42,14 +43,14 @@ class ScriptedLauncher:
         self.submitted.append((module, list(args)))
         return "raysubmit_lab_test"
 
-    def follow(self, job_id: str, poll_s: float = 0.5) -> Iterator[JobState]:  # type: ignore[misc]
+    def follow(self, job_id: str, poll_s: float = 0.5) -> Iterator[tuple[JobState, str]]:
         chunks = [self.output[i:i + 97] for i in range(0, len(self.output), 97)]
         for chunk in chunks:
-            yield JobState(job_id, "RUNNING"), chunk  # type: ignore[misc]
+            yield JobState(job_id, "RUNNING"), chunk
         while self.hold and not self.stopped:
             time.sleep(poll_s)
-            yield JobState(job_id, "RUNNING"), ""  # type: ignore[misc]
-        yield JobState(job_id, "STOPPED" if self.stopped else "SUCCEEDED"), ""  # type: ignore[misc]
+            yield JobState(job_id, "RUNNING"), ""
+        yield JobState(job_id, "STOPPED" if self.stopped else "SUCCEEDED"), ""
 
     def stop(self, job_id: str) -> None:
         self.stopped.append(job_id)
@@ -61,12 +62,13 @@ class LabApp(App[None]):
         self.launcher = launcher
 
     def on_mount(self) -> None:
-        make = (lambda: self.launcher) if self.launcher else None
-        self.push_screen(LabScreen(make_launcher=make,  # type: ignore[arg-type]
+        launcher = self.launcher
+        make = (lambda: launcher) if launcher is not None else None
+        self.push_screen(LabScreen(make_launcher=make,
                                    sizes={"compute": [p.size for p in POINTS]}, poll_s=0.01))
 
 
-async def wait_until_done(pilot, screen: LabScreen) -> None:  # type: ignore[no-untyped-def]
+async def wait_until_done(pilot: Pilot[None], screen: LabScreen) -> None:
     for _ in range(200):
         await pilot.pause(0.02)
         if not screen.running:
@@ -141,16 +143,18 @@ async def test_without_a_cluster_the_screen_says_so() -> None:
         assert not app.screen.running  # type: ignore[attr-defined]
 
 
-async def run_sweep(pilot) -> None:  # type: ignore[no-untyped-def]
+async def run_sweep(pilot: Pilot[None]) -> None:
     await pilot.press("c")
-    await wait_until_done(pilot, pilot.app.screen)
+    screen = pilot.app.screen
+    assert isinstance(screen, LabScreen)
+    await wait_until_done(pilot, screen)
 
 
-def test_lab_screen_snapshot_after_a_sweep(snap_compare) -> None:  # type: ignore[no-untyped-def]
+def test_lab_screen_snapshot_after_a_sweep(snap_compare) -> None:
     assert snap_compare(LabApp(ScriptedLauncher(job_output(POINTS))), terminal_size=(120, 32),
                         run_before=run_sweep)
 
 
-def test_lab_screen_snapshot_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
+def test_lab_screen_snapshot_80x24(snap_compare) -> None:
     assert snap_compare(LabApp(ScriptedLauncher(job_output(POINTS))), terminal_size=(80, 24),
                         run_before=run_sweep)

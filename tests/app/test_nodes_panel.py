@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from textual.app import App, ComposeResult
+from textual.coordinate import Coordinate
+from textual.pilot import Pilot
 
 from tui.core.model import ClusterSummary, Gpu, Node, Snapshot, Status, TaskRef, Worker
 from tui.panels.keyed_table import KeyedTable
@@ -70,6 +74,18 @@ class NodesApp(App[None]):
         self.chosen.append(message.node_id)
 
 
+@asynccontextmanager
+async def nodes_shown(snapshot: Snapshot, view: ViewState = VIEW,
+                      ) -> AsyncIterator[tuple[NodesApp, NodesPanel, Pilot[None]]]:
+    """The panel mounted in a NodesApp, showing `snapshot`."""
+    app = NodesApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        panel = app.query_one(NodesPanel)
+        panel.show(snapshot, view)
+        await pilot.pause()
+        yield app, panel, pilot
+
+
 def cells(table: KeyedTable, key: str) -> dict[str, str]:
     row = table.get_row(key)
     return {column: str(getattr(cell, "plain", cell))
@@ -77,14 +93,10 @@ def cells(table: KeyedTable, key: str) -> dict[str, str]:
 
 
 async def test_one_row_per_node_head_first_dead_last() -> None:
-    app = NodesApp()
-    async with app.run_test(size=(160, 30)) as pilot:
-        panel = app.query_one(NodesPanel)
-        panel.show(cluster(), VIEW)
-        await pilot.pause()
+    async with nodes_shown(cluster()) as (app, panel, pilot):
         table = panel.table
         assert "gpus" in table.column_keys
-        order = [str(table.coordinate_to_cell_key((i, 0)).row_key.value)
+        order = [str(table.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value)
                  for i in range(table.row_count)]
         assert order == [HEAD, GPU_NODE, GONE]
         head = cells(table, HEAD)
@@ -101,11 +113,7 @@ async def test_one_row_per_node_head_first_dead_last() -> None:
 
 
 async def test_a_dead_node_stays_dimmed_with_when_it_died() -> None:
-    app = NodesApp()
-    async with app.run_test(size=(160, 30)) as pilot:
-        panel = app.query_one(NodesPanel)
-        panel.show(cluster(), VIEW)
-        await pilot.pause()
+    async with nodes_shown(cluster()) as (app, panel, pilot):
         row = panel.table.get_row(GONE)
         died = time.strftime("%H:%M:%S", time.localtime(T0 - 300))
         assert row[1].plain == f"DEAD {died}"
@@ -116,11 +124,7 @@ async def test_a_dead_node_stays_dimmed_with_when_it_died() -> None:
 
 
 async def test_gpu_column_only_when_the_cluster_has_gpus() -> None:
-    app = NodesApp()
-    async with app.run_test(size=(160, 30)) as pilot:
-        panel = app.query_one(NodesPanel)
-        panel.show(cluster(gpus=False), VIEW)
-        await pilot.pause()
+    async with nodes_shown(cluster(gpus=False)) as (app, panel, pilot):
         assert "gpus" not in panel.table.column_keys and panel.table.row_count == 3
         panel.show(cluster(gpus=True), VIEW)  # a GPU node joins
         await pilot.pause()
@@ -130,35 +134,25 @@ async def test_gpu_column_only_when_the_cluster_has_gpus() -> None:
 
 
 async def test_logical_gpus_without_devices_show_what_is_held() -> None:
-    app = NodesApp()
-    async with app.run_test(size=(160, 30)) as pilot:
-        panel = app.query_one(NodesPanel)
-        snapshot = cluster(gpus=False, dead=False)
-        head = replace(snapshot.nodes[1], gpus_total=2.0, gpus_used=1.0)
-        panel.show(replace(snapshot, nodes=(snapshot.nodes[0], head)), VIEW)
-        await pilot.pause()
+    snapshot = cluster(gpus=False, dead=False)
+    head = replace(snapshot.nodes[1], gpus_total=2.0, gpus_used=1.0)
+    shown = replace(snapshot, nodes=(snapshot.nodes[0], head))
+    async with nodes_shown(shown) as (_app, panel, _pilot):
         assert cells(panel.table, HEAD)["gpus"] == "1/2"
 
 
 async def test_unknown_figures_are_a_dash_not_zero() -> None:
-    app = NodesApp()
-    async with app.run_test(size=(160, 30)) as pilot:
-        panel = app.query_one(NodesPanel)
-        snapshot = cluster(dead=False)
-        fresh = replace(snapshot.nodes[0], figures_known=False, cpu_percent=0.0,
-                        memory_used_bytes=0)
-        panel.show(replace(snapshot, nodes=(fresh, snapshot.nodes[1])), VIEW)
-        await pilot.pause()
+    snapshot = cluster(dead=False)
+    fresh = replace(snapshot.nodes[0], figures_known=False, cpu_percent=0.0,
+                    memory_used_bytes=0)
+    shown = replace(snapshot, nodes=(fresh, snapshot.nodes[1]))
+    async with nodes_shown(shown) as (_app, panel, _pilot):
         row = cells(panel.table, GPU_NODE)
         assert row["measured"].strip() == "-" and row["memory"] == "-"
 
 
 async def test_enter_asks_for_the_workers_of_the_node() -> None:
-    app = NodesApp()
-    async with app.run_test(size=(160, 30)) as pilot:
-        panel = app.query_one(NodesPanel)
-        panel.show(cluster(), VIEW)
-        await pilot.pause()
+    async with nodes_shown(cluster()) as (app, panel, pilot):
         panel.table.focus()
         await pilot.press("down", "enter")
         await pilot.pause()
@@ -169,9 +163,5 @@ async def test_enter_asks_for_the_workers_of_the_node() -> None:
 
 
 async def test_filter_keeps_matching_nodes() -> None:
-    app = NodesApp()
-    async with app.run_test(size=(160, 30)) as pilot:
-        panel = app.query_one(NodesPanel)
-        panel.show(cluster(), replace(VIEW, filter_text="dead"))
-        await pilot.pause()
+    async with nodes_shown(cluster(), replace(VIEW, filter_text="dead")) as (app, panel, pilot):
         assert panel.table.row_count == 1 and panel.table.get_row(GONE)

@@ -3,14 +3,17 @@ new tab is one `Pane` entry (its tab, jump key, details, count and sort come fro
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
-from textual.widgets import Static, TabbedContent
+from textual.widgets import TabbedContent
 
 import tui.app
-from tests.app.fakes import FakeSource, make_app, make_snapshot
+from tests.app.fakes import FakeSource, make_app, make_snapshot, screen_text
 from tests.app.test_keys import started, wait_for
 from tui.app import PANES, RaytuiApp, jump_bindings
 from tui.core.model import Snapshot
@@ -66,7 +69,7 @@ async def test_a_new_pane_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tui.app, "PANES", panes)
 
     class AppWithNodes(RaytuiApp):  # BINDINGS are read when the class is made
-        BINDINGS = jump_bindings()
+        BINDINGS: ClassVar[list[BindingType]] = [*jump_bindings()]
 
     fake = FakeSource([make_snapshot()])
     app = AppWithNodes(open_source=lambda stop: fake, address_label="x", interval_s=3600.0)
@@ -83,7 +86,7 @@ async def test_a_new_pane_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DetailScreen)
-        assert "Node " in str(app.screen.query_one("#detail-title", Static).render())
+        assert "Node " in screen_text(app, "#detail-title")
         await pilot.press("escape")
         await pilot.press("s")  # not sortable: says which tabs are
         await pilot.pause()
@@ -92,7 +95,7 @@ async def test_a_new_pane_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        keys = str(app.screen.query_one("#help-keys", Static).render())
+        keys = screen_text(app, "#help-keys")
         assert "Extra" in keys
         await pilot.press("escape")
         titles = {command.title for command in app.get_system_commands(app.screen)}

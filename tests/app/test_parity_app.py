@@ -4,13 +4,11 @@ e / J jump to the Errors and Jobs tabs, l opens a log view, t a stack, k and K c
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from textual.widgets import Static, TabbedContent
 
-import tui.app
-from tests.app.fakes import FakeSource, make_snapshot
+from tests.app.fakes import FakeSource, make_snapshot, screen_text
 from tests.app.parity_fakes import FakeFeed, error_report, jobs
 from tests.app.test_keys import started, wait_for
 from tui.app import RaytuiApp
@@ -48,8 +46,6 @@ class RecordingControl(Control):
 
 class ParityApp(RaytuiApp):
     """The app with its cluster-facing factories replaced by recorders."""
-
-    CSS_PATH = str(Path(tui.app.__file__).parent / "app.tcss")  # relative to tui/, not tests/
 
     def __init__(self, read_only: bool = False) -> None:
         fake = FakeSource([make_snapshot()])
@@ -139,7 +135,7 @@ async def test_k_on_an_actor_confirms_with_a_no_restart_choice_then_kills() -> N
         assert active(app) == "actors"
         await pilot.press("k")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        title = str(app.screen.query_one("#confirm-title", Static).render())
+        title = screen_text(app, "#confirm-title")
         assert title.startswith("Kill actor GSODActor gsod-1980 (actor-1")
         await pilot.press("escape")  # cancelled: nothing killed
         await pilot.pause()
@@ -160,8 +156,7 @@ async def test_k_on_a_job_confirms_then_stops_it() -> None:
         await pilot.pause()
         await pilot.press("k")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        assert "Stop job raysubmit_fib01?" in str(app.screen.query_one("#confirm-title",
-                                                                      Static).render())
+        assert "Stop job raysubmit_fib01?" in screen_text(app, "#confirm-title")
         await pilot.press("y")
         await wait_for(pilot, lambda: app.control.calls == [("stop_job", "raysubmit_fib01")])
         await pilot.press("l")  # a job's log comes from the jobs API feed
@@ -175,13 +170,12 @@ async def test_K_sends_sigterm_then_sigkill_on_a_second_confirmation() -> None:
         await started(pilot)
         await pilot.press("K")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        assert "Send SIGTERM to worker pid 1001" in str(
-            app.screen.query_one("#confirm-title", Static).render())
+        assert "Send SIGTERM to worker pid 1001" in screen_text(app, "#confirm-title")
         await pilot.press("y")
         await wait_for(pilot, lambda: app.control.calls == [("signal_worker", 1001, False)])
         await pilot.press("K")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        assert "Send SIGKILL" in str(app.screen.query_one("#confirm-title", Static).render())
+        assert "Send SIGKILL" in screen_text(app, "#confirm-title")
         await pilot.press("y")
         await wait_for(pilot, lambda: app.control.calls[-1] == ("signal_worker", 1001, True))
 
@@ -207,7 +201,7 @@ async def test_help_lists_every_parity_key() -> None:
         await started(pilot)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        keys = str(app.screen.query_one("#help-keys", Static).render())
+        keys = screen_text(app, "#help-keys")
         for key, words in (("e", "Errors"), ("J", "Jobs"), ("l", "Log of the row"),
                            ("t", "Stack of the row"), ("k", "Kill actor / stop job"),
                            ("K", "SIGTERM, then SIGKILL")):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -14,6 +15,7 @@ from tests.app.test_keys import wait_for
 from tui.core.model import Snapshot, Status
 from tui.panels.errors import ErrorsPanel
 from tui.panels.jobs import JobsPanel
+from tui.panels.on_demand import OnDemandPanel
 from tui.panels.view import ViewState
 from tui.screens.log_view import LogViewScreen
 
@@ -34,26 +36,22 @@ def utc() -> Iterator[None]:
     time.tzset()
 
 
-def test_errors_tab(snap_compare) -> None:
-    panel = ErrorsPanel(error_report)
-
+def after_one_fetch(snap_compare: Callable[..., bool], panel: OnDemandPanel[Any]) -> bool:
+    """The panel's screenshot once its first answer is drawn."""
     async def loaded(pilot: Pilot[None]) -> None:
         panel.show(EMPTY, ViewState())
         await wait_for(pilot, lambda: panel.fetches == 1)
         await pilot.pause()
 
-    assert snap_compare(Host(panel), terminal_size=(80, 24), run_before=loaded)
+    return snap_compare(Host(panel), terminal_size=(80, 24), run_before=loaded)
+
+
+def test_errors_tab(snap_compare) -> None:
+    assert after_one_fetch(snap_compare, ErrorsPanel(error_report))
 
 
 def test_jobs_tab(snap_compare) -> None:
-    panel = JobsPanel(jobs, now=lambda: T0_MS / 1000 + 75)
-
-    async def loaded(pilot: Pilot[None]) -> None:
-        panel.show(EMPTY, ViewState())
-        await wait_for(pilot, lambda: panel.fetches == 1)
-        await pilot.pause()
-
-    assert snap_compare(Host(panel), terminal_size=(80, 24), run_before=loaded)
+    assert after_one_fetch(snap_compare, JobsPanel(jobs, now=lambda: T0_MS / 1000 + 75))
 
 
 def test_log_view(snap_compare) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from tests.app.fakes import screen_text
 from tests.app.parity_fakes import T0_MS, FakeFeed, Host, error_report, jobs
 from tests.app.test_keys import wait_for
 from tui.core.model import Snapshot, Status
+from tui.core.sources.errors import ErrorReport
 from tui.core.sources.stacks import StackResult
 from tui.panels.errors import ErrorsPanel
 from tui.panels.jobs import JobsPanel
@@ -23,15 +26,11 @@ from tui.screens.stack import StackScreen
 EMPTY = Snapshot(time=T0_MS / 1000, status=Status(True))
 
 
-def text_of(app: Host, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
-
-
 async def test_errors_panel_groups_by_function_and_type_and_enter_opens_the_full_text(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
-    def fetch():  # type: ignore[no-untyped-def]
+    def fetch() -> ErrorReport:
         calls.append(1)
         return error_report()
 
@@ -72,7 +71,7 @@ async def test_errors_panel_groups_by_function_and_type_and_enter_opens_the_full
 
 
 async def test_errors_panel_says_in_one_line_when_ray_cannot_be_asked() -> None:
-    def fetch():  # type: ignore[no-untyped-def]
+    def fetch() -> ErrorReport:
         raise RuntimeError("/api/v0/tasks: HTTP 500\nmore")
 
     panel = ErrorsPanel(fetch)
@@ -81,7 +80,7 @@ async def test_errors_panel_says_in_one_line_when_ray_cannot_be_asked() -> None:
         panel.show(EMPTY, ViewState())
         await wait_for(pilot, lambda: panel.fetches == 1)
         await pilot.pause()
-        assert text_of(app, "#errors-caption") == "cannot ask Ray: /api/v0/tasks: HTTP 500"
+        assert screen_text(app, "#errors-caption") == "cannot ask Ray: /api/v0/tasks: HTTP 500"
 
 
 async def test_jobs_panel_lists_jobs_and_names_the_selected_one() -> None:
@@ -110,7 +109,7 @@ async def test_confirm_returns_the_choice_and_esc_cancels() -> None:
         app.push_screen(ConfirmScreen("Kill actor Holder?", "pid 12 on node a1b2", choices),
                         callback=answers.append)
         await pilot.pause()
-        assert "Kill actor Holder?" in text_of(app, "#confirm-title")
+        assert "Kill actor Holder?" in screen_text(app, "#confirm-title")
         await pilot.press("x")  # not a choice: nothing happens
         await pilot.pause()
         assert answers == []
@@ -138,10 +137,11 @@ async def test_stack_modal_highlights_the_running_function() -> None:
         await wait_for(pilot, lambda: screen.result is not None)
         await pilot.pause()
         body = screen.query_one("#stack-body", Static).render()
+        assert isinstance(body, Content)
         assert "busy_loop (/work/t.py:9)" in str(body)
-        styled = [str(body)[s.start:s.end] for s in body.spans if "yellow" in str(s.style)]  # type: ignore[attr-defined]
+        styled = [str(body)[s.start:s.end] for s in body.spans if "yellow" in str(s.style)]
         assert styled == ["    busy_loop (/work/t.py:9)"]
-        assert "via py-spy" in text_of(app, "#stack-title")
+        assert "via py-spy" in screen_text(app, "#stack-title")
         await pilot.press("escape")
         await pilot.pause()
         failing = StackScreen("stack of pid 7", lambda: StackResult(7, error="py-spy cannot "
@@ -175,10 +175,10 @@ async def test_log_view_follows_searches_jumps_and_switches_streams() -> None:
         await wait_for(pilot, lambda: log.lines[-1] == "printed after the view opened")
         await pilot.pause()
         assert log.is_vertical_scroll_end
-        assert "follow on" in text_of(app, "#log-status")
+        assert "follow on" in screen_text(app, "#log-status")
 
         await pilot.press("f")
-        assert not screen.follow and "follow off" in text_of(app, "#log-status")
+        assert not screen.follow and "follow off" in screen_text(app, "#log-status")
         feed.current.chunks.put("while not following\n")
         await wait_for(pilot, lambda: log.lines[-1] == "while not following")
         await pilot.press("g")
@@ -190,7 +190,7 @@ async def test_log_view_follows_searches_jumps_and_switches_streams() -> None:
 
         await pilot.press("slash", *"needle", "enter")
         await pilot.pause()
-        assert screen.match_line == 0 and "1 of 5" in text_of(app, "#log-status")
+        assert screen.match_line == 0 and "1 of 5" in screen_text(app, "#log-status")
         await pilot.press("n", "n")
         assert screen.match_line == 80
         await pilot.press("N")
@@ -201,7 +201,7 @@ async def test_log_view_follows_searches_jumps_and_switches_streams() -> None:
         await pilot.press("o")
         await wait_for(pilot, lambda: log.lines == ["a warning on stderr"])
         assert feed.opened[-1] == ("err", 1000) and feed.streams_opened[0].closed
-        assert "stderr" in text_of(app, "#log-title")
+        assert "stderr" in screen_text(app, "#log-title")
         await pilot.press("escape")
         await pilot.pause()
         assert feed.current.closed and not isinstance(app.screen, LogViewScreen)
@@ -215,7 +215,7 @@ async def test_log_view_keeps_the_last_lines_and_says_how_many_were_dropped() ->
         await wait_for(pilot, lambda: screen.received == 120)
         await pilot.pause()
         assert screen.log_widget.line_count == 100 and screen.log_widget.lines[0] == "l20"
-        assert "20 older lines dropped (keeps the last 100)" in text_of(app, "#log-status")
+        assert "20 older lines dropped (keeps the last 100)" in screen_text(app, "#log-status")
 
 
 async def test_a_log_that_does_not_exist_is_one_line_in_the_view() -> None:
@@ -225,7 +225,7 @@ async def test_a_log_that_does_not_exist_is_one_line_in_the_view() -> None:
         screen = await open_log(pilot, feed)
         await wait_for(pilot, lambda: "no such log" in screen.state)
         await pilot.pause()
-        assert text_of(app, "#log-status").endswith("no such log: Could not find a log file.")
+        assert screen_text(app, "#log-status").endswith("no such log: Could not find a log file.")
         assert screen.is_mounted  # the app keeps running
 
 

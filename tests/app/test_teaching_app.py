@@ -3,18 +3,25 @@ only from what was observed; the events of the run; T and w."""
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
+import pytest
+from textual.pilot import Pilot
 from textual.widgets import Log, ProgressBar
 
 from tests.app.fakes import HEAD, FakeLauncher, FakeSource, make_app, make_snapshot
 from tests.app.test_keys import started, wait_for
+from tui.app import RaytuiApp
 from tui.core.events import EventLog
 from tui.core.lessons import Lessons
 from tui.core.model import Snapshot
+from tui.core.story import RunStory
 from tui.launch.jobs import JobState
+from tui.panels.events import EventsPanel
 from tui.panels.task_stream import TaskStreamPanel
 from tui.panels.workload import WorkloadPanel
 from tui.screens.lessons import LessonsScreen
@@ -66,22 +73,42 @@ def serial_cluster() -> Snapshot:
     return make_snapshot(busy={1001: 99.0, 1002: 0.5, 1003: 0.5, 1004: 0.5})
 
 
-async def test_a_serial_run_ends_with_its_story_and_completes_the_serial_lesson(
-        tmp_path) -> None:  # type: ignore[no-untyped-def]
-    source = LiveLikeSource([serial_cluster()])
-    launcher = HeldLauncher()
-    app = make_app(source, launcher, interval_s=0.05)
-    app.lessons = Lessons(tmp_path / "lessons.json")
-    async with app.run_test(size=(120, 40)) as pilot:
+@dataclass
+class TeachingRun:
+    """An app over a scripted cluster whose launched run ends when the test says."""
+
+    app: RaytuiApp
+    source: LiveLikeSource
+    launcher: HeldLauncher
+
+    @classmethod
+    def over(cls, cluster: Snapshot, tmp_path: Path, result: str = SERIAL_RESULT,
+             ) -> TeachingRun:
+        source, launcher = LiveLikeSource([cluster]), HeldLauncher(result=result)
+        app = make_app(source, launcher, interval_s=0.05)
+        app.lessons = Lessons(tmp_path / "lessons.json")
+        return cls(app, source, launcher)
+
+    async def story(self, pilot: Pilot[int], key: str, polls: int = 10) -> RunStory:
+        """Launch with `key`, let `polls` polls watch the run, end it: its story."""
         await started(pilot)
-        await pilot.press("f")
-        await wait_for(pilot, lambda: app._observer is not None)
-        polls = source.polls
-        await wait_for(pilot, lambda: source.polls >= polls + 10)  # the run is watched
-        launcher.released = True
-        await wait_for(pilot, lambda: isinstance(app.screen, RunReportScreen))
-        story = app.last_story
-        assert story is not None and story.workers[0].key.pid == 1001
+        await pilot.press(key)
+        await wait_for(pilot, lambda: self.app._observer is not None)
+        start = self.source.polls
+        await wait_for(pilot, lambda: self.source.polls >= start + polls)  # the run is watched
+        self.launcher.released = True
+        await wait_for(pilot, lambda: isinstance(self.app.screen, RunReportScreen))
+        assert self.app.last_story is not None
+        return self.app.last_story
+
+
+async def test_a_serial_run_ends_with_its_story_and_completes_the_serial_lesson(
+        tmp_path: Path) -> None:
+    run = TeachingRun.over(serial_cluster(), tmp_path)
+    app = run.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        story = await run.story(pilot, "f")
+        assert story.workers[0].key.pid == 1001
         assert story.workers[0].share > 0.9
         shown = {w.key.pid for w in story.workers}
         assert not shown & {1002, 1003, 999}  # idle workers and the driver are not in it
@@ -90,10 +117,10 @@ async def test_a_serial_run_ends_with_its_story_and_completes_the_serial_lesson(
         assert set(app.lessons.progress.done) == {"serial"}
         await pilot.press("escape")
         await wait_for(pilot, lambda: {"workload_started", "workload_ended"} <= {
-            e.kind for e in app.query_one("#events-panel").events})  # type: ignore[attr-defined]
+            e.kind for e in app.query_one("#events-panel", EventsPanel).events})
 
 
-async def test_the_same_flag_without_a_run_completes_no_lesson(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_the_same_flag_without_a_run_completes_no_lesson(tmp_path: Path) -> None:
     source = LiveLikeSource([serial_cluster()])
     app = make_app(source, interval_s=0.05)
     app.lessons = Lessons(tmp_path / "lessons.json")
@@ -107,6 +134,62 @@ async def test_the_same_flag_without_a_run_completes_no_lesson(tmp_path) -> None
         await pilot.press("enter")  # step 1's key, f: launches nothing here (no cluster)
         await wait_for(pilot, lambda: not isinstance(app.screen, LessonsScreen))
         assert app.lessons.progress.done == {}
+
+
+def idle_cluster() -> Snapshot:
+    return make_snapshot(busy={1001: 0.5, 1002: 0.5, 1003: 0.5, 1004: 0.5}, flags=())
+
+
+def fib_result(pattern: str, count: int, speedup: float) -> str:
+    return json.dumps({"size": 10, "count": count, "pattern": pattern,
+                       "return_sequence": False, "local_s": 1.0, "remote_s": 1.0 / speedup,
+                       "speedup": speedup}) + "\n"
+
+
+def one_actor_loading() -> Snapshot:
+    """Worker 1004's GSODActor busy; no other worker runs anything."""
+    snapshot = make_snapshot(busy={1001: 0.5, 1002: 0.5, 1003: 0.5, 1004: 96.0}, flags=())
+    return replace(snapshot, workers=tuple(replace(w, running_task=None) if w.pid == 1001
+                                           else w for w in snapshot.workers))
+
+
+GSOD_RESULT = json.dumps({"years": [1980, 2020], "stations_in_common": 500, "load_s": 9.0,
+                          "total_s": 10.0}) + "\n"
+
+
+@pytest.mark.parametrize(("key", "result", "cluster", "step"), [
+    # a parallel run's result, but one worker was seen doing the work (uneven raised)
+    ("f", fib_result("parallel", 4, 1.8), serial_cluster, "fanout"),
+    # a serial run's result, but the workers stayed idle: no uneven was observed
+    ("f", fib_result("serial", 16, 0.9), idle_cluster, "serial"),
+    # more tasks than cores, but the cores were never seen saturated
+    ("f", fib_result("parallel", 16, 1.9), serial_cluster, "oversubscribe"),
+    # GSOD compared its years, but only one worker was seen busy at a time
+    ("g", GSOD_RESULT, one_actor_loading, "gsod"),
+], ids=["fanout", "serial", "oversubscribe", "gsod"])
+async def test_a_run_that_did_not_show_the_step_does_not_complete_it(
+        tmp_path: Path, key: str, result: str, cluster: Callable[[], Snapshot],
+        step: str) -> None:
+    run = TeachingRun.over(cluster(), tmp_path, result)
+    async with run.app.run_test(size=(120, 40)) as pilot:
+        story = await run.story(pilot, key)
+        assert story.result  # the run ended with its result, and was watched
+        assert step not in run.app.lessons.progress.done, (story.verdict, story.flag_kinds())
+
+
+async def test_a_gsod_run_with_two_actors_busy_at_once_completes_its_step(
+        tmp_path: Path) -> None:
+    # the second GSODActor on worker 1002 (a worker busy with no task and no actor is
+    # not part of a run's story: tests/unit/test_story.py)
+    busy = make_snapshot(busy={1001: 0.5, 1002: 97.0, 1003: 0.5, 1004: 96.0}, flags=())
+    two_loading = replace(busy, workers=tuple(replace(w, actor_id="actor-2") if w.pid == 1002
+                                              else w for w in busy.workers))
+    run = TeachingRun.over(two_loading, tmp_path, GSOD_RESULT)
+    async with run.app.run_test(size=(120, 40)) as pilot:
+        story = await run.story(pilot, "g", polls=5)
+        assert story.result["stations_in_common"] == 500
+        assert story.verdict.startswith("2 actors loaded their years in parallel")
+        assert set(run.app.lessons.progress.done) == {"gsod"}
 
 
 async def test_w_toggles_the_task_stream_and_back() -> None:

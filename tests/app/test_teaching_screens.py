@@ -62,7 +62,8 @@ async def test_lessons_open_at_the_first_step_not_done_and_enter_launches_it(
         assert steps.highlighted == 2
         await pilot.press("k", "enter")
         await pilot.pause()
-        assert app.dismissed_with == "workload_form('fibonacci')"  # step 2 key F opens the form
+        # step 2's key F opens the form, filled with the serial run
+        assert app.dismissed_with == "workload_form('fibonacci', 'serial')"
 
 
 async def test_reset_starts_the_path_again(tmp_path: Path) -> None:

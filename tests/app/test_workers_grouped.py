@@ -11,7 +11,7 @@ from textual.widgets import Input, Static, TabbedContent
 from tests.app.fakes import FakeSource, cluster_snapshot, make_app, node_id_of
 from tests.app.test_keys import row_keys, started, wait_for
 from tui.app import RaytuiApp
-from tui.core.model import Snapshot
+from tui.core.model import Snapshot, Worker
 from tui.panels.grouping import FILTER_OPENS_AT_MOST, group_key
 from tui.panels.keyed_table import KeyedTable
 from tui.panels.workers import worker_key
@@ -269,3 +269,17 @@ async def test_a_scroll_draws_rows_that_were_off_screen_as_of_now() -> None:
         await pilot.pause()
         await pilot.pause()
         assert str(t.get_cell(last, "cpu")).endswith(expected)
+
+
+def test_a_groups_oldest_figures_are_those_asked_first_or_the_oldest_given() -> None:
+    from tui.panels.workers import NodeGroup
+
+    now = time.time()
+    timed = [Worker(pid, "n1", cpu_percent=10.0, cpu_source="dashboard",
+                    figures_at=now - ago) for pid, ago in ((1, 2.0), (2, 12.0), (3, 7.0))]
+    given = Worker(4, "n1", cpu_percent=5.0, cpu_source="psutil", figures_age_s=20.0)
+    unknown = Worker(5, "n1", figures_at=now - 40.0)  # never reported: not counted
+    assert NodeGroup.of("n1", timed, timed).oldest_s == 15.0  # 12 s, in Ray's 5 s steps
+    assert NodeGroup.of("n1", [*timed, given], timed).oldest_s == 20.0
+    assert NodeGroup.of("n1", [*timed, unknown], timed).oldest_s == 15.0
+    assert NodeGroup.of("n1", [given], [given]).oldest_s == 20.0

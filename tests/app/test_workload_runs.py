@@ -6,12 +6,14 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tests.app.fakes import FakeLauncher, make_app
 from tests.app.test_keys import started, wait_for
 from tui.app import RaytuiApp
 from tui.launch import fibonacci, gsod
 from tui.launch.background import WorkloadRun, WorkloadUpdate
+from tui.launch.job_run import JobSpec
 from tui.launch.jobs import JobState
 from tui.screens.quit_running import QuitRunningScreen
 from tui.screens.run_report import RunReportScreen
@@ -52,8 +54,8 @@ class HeldLauncher(FakeLauncher):
         self.stops.append(job_id)
 
 
-def collect(launcher: FakeLauncher, spec=FIB_JOB) -> tuple[WorkloadRun, list[WorkloadUpdate],  # type: ignore[no-untyped-def]
-                                                           threading.Event]:
+def collect(launcher: FakeLauncher, spec: JobSpec[Any] = FIB_JOB,
+            ) -> tuple[WorkloadRun, list[WorkloadUpdate], threading.Event]:
     updates: list[WorkloadUpdate] = []
     done = threading.Event()
 

@@ -22,9 +22,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import ray
+from ray.actor import ActorHandle
 
 from tui.core.collector import SOFT_WAIT_S, Collector
 from tui.core.connection import ClusterAddress, RayConnection
@@ -57,7 +59,7 @@ class Idle:
         return True
 
 
-def fill_cluster() -> list[object]:
+def fill_cluster() -> list[ActorHandle[Any]]:
     for start in range(0, FINISHED_TASKS, 1000):
         ray.get([nothing.remote() for _ in range(min(1000, FINISHED_TASKS - start))])
     actors = []

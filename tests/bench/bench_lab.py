@@ -10,17 +10,18 @@ from __future__ import annotations
 import time
 
 from tui.core.connection import ClusterAddress, RayConnection
-from workloads import lab
+from workloads import lab, lab_results
 
 COMPUTE_BUDGET_S = 90.0
 
 
-def run(kind: str) -> tuple[lab.SweepSummary, float]:
-    print(lab.sweep_title(kind, None, lab.DEFAULT_REPEATS))
-    print(lab.table_header(kind), flush=True)
+def run(kind: lab_results.Kind) -> tuple[lab_results.SweepSummary, float]:
+    print(lab_results.sweep_title(kind, None, lab_results.DEFAULT_REPEATS))
+    print(lab_results.table_header(kind), flush=True)
     start = time.perf_counter()
-    summary = lab.run_sweep(kind, lab.DEFAULT_SIZES[kind], None, lab.DEFAULT_REPEATS,
-                            lambda point: print(lab.table_row(point), flush=True))
+    summary = lab.run_sweep(kind, lab_results.DEFAULT_SIZES[kind], None,
+                            lab_results.DEFAULT_REPEATS,
+                            lambda point: print(lab_results.table_row(point), flush=True))
     elapsed = time.perf_counter() - start
     print(f"{summary.message}\n({kind} sweep: {elapsed:.0f} s, {summary.count} tasks per size, "
           f"local loop at nice {summary.local_nice})", flush=True)

@@ -1,5 +1,11 @@
 """A real Ray head started as `ray start --head --block` in its own temp dir, for tests
-that kill, restart or misuse a cluster. Stopped by pid, never by `ray stop`."""
+that kill, restart or misuse a cluster. Stopped by pid, never by `ray stop`.
+
+Always in token mode: `ray start` turns token auth on only when a token already exists
+(Ray 2.60), so on a machine where no local `ray.init()` has made one yet the head would
+accept anything, drivers told RAY_AUTH_MODE=token would fail ("no authentication token
+was found": the first soak on a fresh machine ran no task), and a wrong-token test would
+test nothing. So a token is made first when there is none, as a local `ray.init()` does."""
 
 from __future__ import annotations
 
@@ -17,17 +23,19 @@ from pathlib import Path
 import psutil
 import requests
 
-from tui.core.connection import auth_headers, free_port, read_auth_token
+from tui.core.auth import auth_headers, read_auth_token
+from tui.core.connection import free_port
 
 RAY = str(Path(sys.executable).parent / "ray")
 
 
 class RayHead:
     def __init__(self, gcs_port: int | None = None, dashboard_port: int | None = None,
-                 num_cpus: int = 1) -> None:
+                 num_cpus: int = 1, env: dict[str, str] | None = None) -> None:
         self.gcs_port = gcs_port or free_port()
         self.dashboard_port = dashboard_port or free_port()
         self.num_cpus = num_cpus
+        self.env = env or {}  # more environment for the head (e.g. its dashboard's switches)
         # short: Ray's socket paths live under it and must stay under ~100 bytes
         self.temp_dir = tempfile.mkdtemp(prefix="rtf", dir="/tmp")
         self.process: subprocess.Popen[bytes] | None = None
@@ -42,6 +50,7 @@ class RayHead:
         return f"http://127.0.0.1:{self.dashboard_port}"
 
     def start(self, timeout: float = 60.0) -> RayHead:
+        ensure_auth_token()
         log = open(Path(self.temp_dir) / "start.log", "ab")  # noqa: SIM115 - closed by the child's exit
         self.process = subprocess.Popen(
             [RAY, "start", "--head", "--block", "--port", str(self.gcs_port),
@@ -50,7 +59,8 @@ class RayHead:
              "--num-cpus", str(self.num_cpus), "--temp-dir", self.temp_dir,
              "--disable-usage-stats"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"})
+            env={**{k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"},
+                 "RAY_AUTH_MODE": "token", **self.env})
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -106,6 +116,16 @@ class RayHead:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def ensure_auth_token() -> None:
+    """Make ~/.ray/auth_token (through Ray's own helper) when no token is set up at all."""
+    chosen = os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")
+    if read_auth_token() or chosen or (Path.home() / ".ray" / "auth_token").exists():
+        return  # never replace a token someone set up: running clusters use it
+    from ray._private.authentication.authentication_token_setup import generate_and_save_token
+
+    generate_and_save_token()
 
 
 def _alive(pid: int) -> bool:

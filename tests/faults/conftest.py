@@ -16,8 +16,10 @@ from tests.conftest import RAYTUI, REPO
 from tests.faults.cluster import RayHead
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def head() -> Iterator[RayHead]:
+    """One head for the package's tests that only read or misuse it (bad input, secrets):
+    each start costs ~10 s. Tests that kill or restart a head start their own."""
     with RayHead() as running:
         yield running
 

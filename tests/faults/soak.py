@@ -32,7 +32,7 @@ from tests.conftest import RAYTUI, REPO
 from tests.faults.cluster import RayHead
 
 CHURN = """
-import os, sys, time, ray
+import os, sys, threading, time, ray
 ray.init(address=sys.argv[1])
 out = sys.argv[2]
 
@@ -46,12 +46,25 @@ class Counter:
         return n + 1
 
 tasks = actors = 0
-last_actor = 0.0
 stop = False
 def on_term(*_):
     global stop
     stop = True
 import signal; signal.signal(signal.SIGTERM, on_term)
+
+# Actors on a thread of their own: starting their worker processes takes seconds on a
+# busy machine, and the task stream must not wait for them (it did: 19 tasks/s of 60).
+def churn_actors():
+    global actors
+    while not stop:
+        made = [Counter.remote() for _ in range(3)]
+        ray.get([a.bump.remote(1) for a in made])
+        for a in made:
+            ray.kill(a)
+        actors += 3
+        time.sleep(3)
+
+threading.Thread(target=churn_actors, daemon=True).start()
 rate = float(sys.argv[3])
 started = time.monotonic()
 in_flight = []
@@ -61,13 +74,6 @@ while not stop:
     tasks += len(in_flight)
     in_flight = batch
     time.sleep(max(0.0, started + (tasks + 50) / rate - time.monotonic()))
-    if time.monotonic() - last_actor > 3:
-        made = [Counter.remote() for _ in range(3)]
-        ray.get([a.bump.remote(1) for a in made])
-        for a in made:
-            ray.kill(a)
-        actors += 3
-        last_actor = time.monotonic()
     with open(out + ".tmp", "w") as f:
         f.write(f"{tasks} {actors}")
     os.replace(out + ".tmp", out)
@@ -93,20 +99,27 @@ def soak(minutes: float, tasks_per_s: float = 60.0) -> int:
         started = time.monotonic()
         phases: dict[str, int] = {}
         worst_counts_age = 0.0
+        counts_ages: list[float] = []
+        summary_errors = 0  # polls that said the task summary failed or is late
         polls = 0
         lock = threading.Lock()
 
         def read() -> None:
-            nonlocal worst_counts_age, polls
+            nonlocal worst_counts_age, polls, summary_errors
             assert watch.stdout is not None
             for line in watch.stdout:
                 data = json.loads(line)
+                if data.get("type", "snapshot") != "snapshot":
+                    continue  # an event line
                 status = data["status"]
                 with lock:
                     polls += 1
                     phase = status.get("phase") or ("connected" if status["connected"] else "down")
                     phases[phase] = phases.get(phase, 0) + 1
+                    summary_errors += any(e.startswith("task summary")
+                                          for e in status.get("errors", []))
                     if time.monotonic() - started > 30:  # counts exist after the first ones
+                        counts_ages.append(data["tasks"]["counts_age_s"])
                         worst_counts_age = max(worst_counts_age, data["tasks"]["counts_age_s"])
 
         reader = threading.Thread(target=read, daemon=True)
@@ -157,6 +170,11 @@ def soak(minutes: float, tasks_per_s: float = 60.0) -> int:
     width = max(len(name) for name, _, _ in figures)
     for name, value, ok in figures:
         print(f"{name:<{width}}  {value:<40} {'ok' if ok else 'FAIL'}")
+    if counts_ages:
+        ordered = sorted(counts_ages)
+        print(f"task-counts age: median {ordered[len(ordered) // 2]:.1f} s, 95th "
+              f"{ordered[int(len(ordered) * 0.95)]:.1f} s; polls with a task-summary error: "
+              f"{summary_errors}")
     if churn_tail and not tasks:
         print("churn log: " + " | ".join(churn_tail))
     if stderr.strip():

@@ -14,7 +14,7 @@ import pytest
 
 from tests.faults.cluster import RayHead
 from tests.faults.conftest import raytui
-from tui.core.connection import read_auth_token
+from tui.core.auth import read_auth_token
 
 pytestmark = pytest.mark.ray
 DRIVER = "import ray,time; ray.init(address='{}'); time.sleep(120)"

@@ -24,15 +24,22 @@ class Watch:
     lines: queue.Queue[tuple[float, dict[str, Any]]] = field(default_factory=queue.Queue)
     seen: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
 
+    def next_line(self, timeout: float) -> tuple[float, dict[str, Any]] | None:
+        """The next line and when it came (s since the start), or None after `timeout` s."""
+        try:
+            item = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        self.seen.append(item)
+        return item
+
     def until(self, test: Any, timeout: float) -> dict[str, Any] | None:
         """Read lines until one passes `test` (returned) or `timeout` s pass (None)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            try:
-                item = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
+            item = self.next_line(max(0.0, deadline - time.monotonic()))
+            if item is None:
                 return None
-            self.seen.append(item)
             if test(item[1]):
                 return item[1]
         return None
@@ -63,7 +70,9 @@ def watching(*args: str, tmpdir: Path | None = None,
     def read() -> None:
         assert process.stdout is not None
         for line in process.stdout:
-            run.lines.put((time.monotonic() - run.started, json.loads(line)))
+            record = json.loads(line)
+            if record.get("type", "snapshot") == "snapshot":  # not the event lines
+                run.lines.put((time.monotonic() - run.started, record))
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()

@@ -25,6 +25,8 @@ def main(data_dir: str) -> int:
     cluster = Cluster(initialize_head=True, connect=False, shutdown_at_exit=True, head_node_args={
         "num_cpus": 0, "include_dashboard": True, "dashboard_host": "127.0.0.1",
         "dashboard_port": dashboard_port, "dashboard_agent_listen_port": free_port()})
+    head = cluster.head_node
+    assert head is not None  # initialize_head=True started it
     try:
         cluster.add_node(num_cpus=2, dashboard_agent_listen_port=free_port())
         env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
@@ -34,8 +36,8 @@ def main(data_dir: str) -> int:
              "--data-dir", data_dir, "--json"],
             capture_output=True, text=True, timeout=240, env=env)
         print(json.dumps({"returncode": done.returncode, "stdout": done.stdout,
-                          "stderr": done.stderr, "head_node_id": cluster.head_node.node_id,
-                          "session_dir": cluster.head_node.get_session_dir_path()}))
+                          "stderr": done.stderr, "head_node_id": head.node_id,
+                          "session_dir": head.get_session_dir_path()}))
     finally:
         cluster.shutdown()
     return 0

@@ -6,6 +6,7 @@ import csv
 import json
 import tarfile
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
@@ -21,7 +22,14 @@ REAL_DATA = REPO.parent / "shared" / "data" / "gsod"
 pytestmark = pytest.mark.ray
 
 
-def reference(archives: dict[int, Path], high_temp: float = 100.0) -> dict[str, object]:
+class Reference(TypedDict):
+    stations_in_common: int
+    high_temp_counts: dict[str, int]  # by year, as CompareResult keys them
+    rows: dict[str, int]
+    stations: dict[str, int]
+
+
+def reference(archives: dict[int, Path], high_temp: float = 100.0) -> Reference:
     """The tutorial's logic with the csv module: stations in common, hot rows there."""
     rows: dict[int, list[list[str]]] = {}
     for year, path in archives.items():
@@ -252,9 +260,10 @@ def test_driver_prints_each_actors_growing_progress_before_the_result(
         assert sizes == sorted(sizes) and len(set(sizes)) >= 2, sizes  # it grew
         assert any(not p.done and 0 < p.bytes < p.total_bytes for p in seen), seen
         final = seen[-1]
-        year = str(final.year)
+        year_key = str(final.year)
         assert final.done and final.fraction == 1.0 and final.bytes == final.total_bytes
-        assert (final.rows, final.stations) == (result["rows"][year], result["stations"][year])
+        assert (final.rows, final.stations) == (result["rows"][year_key],
+                                                result["stations"][year_key])
     # The ids are the ones Ray's state API shows for the two actors.
     ids = {a.actor_id for a in list_actors(filters=[("class_name", "=", "GSODActor")],
                                           limit=1000)}

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_raytui
+from tests.helpers import wait_until_quiet
 from tui.core.connection import RayConnection
-from workloads import fibonacci, lab
+from tui.core.lessons import Lessons
+from workloads import fibonacci
+from workloads import lab_results as lab
 
 # Measured on this 2-core machine while colleagues ran clusters: at 1000 the fan-out
 # is ~10x slower than the loop (a few ms of Ray overhead for 0.3 ms of work); at
@@ -22,10 +25,15 @@ IO_SIZES = (100, 3_000, 30_000)
 
 def test_compute_sweep_finds_the_crossover_between_small_and_large(
         ray_cluster: RayConnection, tmp_path: Path) -> None:
+    """Also the lessons' crossover step on a real run (the step's own command): the sweep
+    completes that step and no other (tests/integration/test_lessons_real.py has the rest)."""
     table = tmp_path / "compute.csv"
+    state_home = tmp_path / "learner-state"
+    wait_until_quiet()  # a crossover on 2 cores needs both (a neighbour's exit halves it)
     result = run_raytui("lab", "compute", "--sizes", ",".join(map(str, COMPUTE_SIZES)),
                         "--repeats", "3", "--json", "--csv", str(table),
-                        "--address", ray_cluster.gcs_address or "")
+                        "--address", ray_cluster.gcs_address or "",
+                        env={"XDG_STATE_HOME": str(state_home)})
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1, "--json prints one object"
@@ -51,6 +59,8 @@ def test_compute_sweep_finds_the_crossover_between_small_and_large(
         rows = list(csv.DictReader(handle))
     assert [int(r["size"]) for r in rows] == data["sizes"]
     assert [float(r["remote_s"]) for r in rows] == [p["remote_s"] for p in points]
+    progress = Lessons(state_home / "raytui" / "lessons.json").progress
+    assert set(progress.done) == {"crossover"}
 
 
 def test_io_sweep_as_a_job_measures_the_bytes_returned(

@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Static
 from tui.core.connection import RayConnection
 from tui.panels.lab_plot import LabPlot
 from tui.screens.lab import LabScreen
-from workloads import lab
+from workloads import lab_results as lab
 
 SIZES = (1_000, 150_000)  # the second size takes ~2 s: time to see the first one alone
 

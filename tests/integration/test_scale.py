@@ -14,7 +14,7 @@ from tests.sim.process import SimProcess
 from tui.core.collector import Collector
 from tui.core.connection import ClusterAddress, RayConnection
 from tui.core.poll import plan
-from tui.core.poll.join import AGE_STEP_S
+from tui.core.poll.join_workers import AGE_STEP_S
 
 NODES, WORKERS = 1000, 16
 # plan.py's bound in polls: at least 12 nodes a poll rotate, whatever the wanted ones take
@@ -77,7 +77,7 @@ def test_a_thousand_nodes(sim: SimProcess, monkeypatch: pytest.MonkeyPatch) -> N
         bound = plan.refresh_bound_s(NODES, longest_interval)
         for _ in range(3):
             snapshot = collector.poll_once()
-            oldest = max(w.figures_age_s for w in snapshot.workers)
+            oldest = max(w.figures_age_at(snapshot.time) for w in snapshot.workers)
             assert oldest <= bound + AGE_STEP_S, (oldest, bound)
         assert worst_round <= collector.deadline_s + 0.1, worst_round
         assert most_node_calls <= plan.NODE_DETAIL_BUDGET

@@ -92,14 +92,15 @@ def trim_node_entry(entry: Any) -> Any:
 
 
 def main() -> int:
-    from tui.core.connection import read_auth_token
+    from tui.core.auth import read_auth_token
 
     if read_auth_token():  # token mode, as a Ray 2.60 cluster with a token runs (before Ray)
         os.environ["RAY_AUTH_MODE"] = "token"
     import ray
     from ray.cluster_utils import Cluster
 
-    from tui.core.connection import auth_headers, enable_token_mode, free_port
+    from tui.core.auth import auth_headers, enable_token_mode
+    from tui.core.connection import free_port
 
     cluster = Cluster(initialize_head=False)
     try:  # nodes are added inside the try, so a failed start is still shut down

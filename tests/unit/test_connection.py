@@ -2,8 +2,14 @@ import time
 
 import pytest
 
-from tui.core import connection
-from tui.core.connection import AddressError, ConnectError, parse_address, resolve_address
+from tui.core import auth, connection
+from tui.core.address import (
+    AddressError,
+    ConnectError,
+    check_reachable,
+    parse_address,
+    resolve_address,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,23 +54,24 @@ def test_an_empty_address_flag_is_an_error_not_a_new_cluster(empty: str) -> None
 def test_token_sources_in_order(tmp_path, monkeypatch) -> None:
     token_file = tmp_path / "tok"
     token_file.write_text("from-file\n")
-    assert connection.read_auth_token({"RAY_AUTH_TOKEN": "from-env",
-                                       "RAY_AUTH_TOKEN_PATH": str(token_file)}) == "from-env"
-    assert connection.read_auth_token({"RAY_AUTH_TOKEN_PATH": str(token_file)}) == "from-file"
+    assert auth.read_auth_token({"RAY_AUTH_TOKEN": "from-env",
+                                 "RAY_AUTH_TOKEN_PATH": str(token_file)}) == "from-env"
+    assert auth.read_auth_token({"RAY_AUTH_TOKEN_PATH": str(token_file)}) == "from-file"
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert connection.read_auth_token({}) is None
-    assert connection.auth_headers("abc") == {"Authorization": "Bearer abc"}
-    assert connection.auth_headers(None) == {}
+    assert auth.read_auth_token({}) is None
+    assert auth.auth_headers("abc") == {"Authorization": "Bearer abc"}
+    assert auth.auth_headers(None) == {}
 
 
 def test_refused_port_fails_fast_with_the_address_named() -> None:
     port = connection.free_port()  # bound then released: nothing listens there
     start = time.monotonic()
     with pytest.raises(ConnectError, match=f"127.0.0.1:{port}"):
-        connection.check_reachable("127.0.0.1", port, f"127.0.0.1:{port}")
+        check_reachable("127.0.0.1", port, f"127.0.0.1:{port}")
     assert time.monotonic() - start < 5
 
 
+@pytest.mark.ray
 def test_an_initialised_process_refuses_a_second_gcs(ray_cluster) -> None:
     other = connection.RayConnection(parse_address(f"127.0.0.1:{connection.free_port()}"))
     with pytest.raises(ConnectError, match="already drives the Ray cluster"):

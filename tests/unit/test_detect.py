@@ -281,3 +281,19 @@ def test_unknown_worker_figures_are_not_uneven() -> None:
     history = history_of([two_nodes(t, b_cpu=50.0, b_workers=workers[1:],
                                     a_workers=workers[:1], finished=t) for t in range(10)])
     assert "uneven" not in kinds(history)
+
+
+def test_the_rules_readings_hold_no_snapshot_the_windows_let_go() -> None:
+    # a watch keeps a short history (its windows' length): the readings the rules keep
+    # per snapshot must not hold more snapshots alive than that (each is big at scale)
+    from tui.core.detect import readers
+
+    history = History(5)
+    for i in range(40):
+        history.add(snap(float(i), 50.0, [(101, 90.0), (102, 5.0)]))
+        detect(history)
+    held = {id(snapshot) for kept in readers._KEPT
+            for snapshot, _ in [*kept.now.values(), *kept.before.values()]}
+    in_history = {id(s) for s in history}
+    assert len(held - in_history) <= len(in_history)  # at most the round before's
+    assert len(held) <= 2 * history.maxlen

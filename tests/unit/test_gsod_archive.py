@@ -6,30 +6,30 @@ from __future__ import annotations
 
 import gzip
 import io
+import subprocess
 import tarfile
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workloads.gsod.archive import GZIP_DECODER, ArchiveStreamError, CountingReader, station_files
+import workloads.gsod.archive as archive_module
+from tests.unit.gsod_tar import tar_gz
+from workloads.gsod.archive import (
+    GZIP_DECODER,
+    ArchiveStreamError,
+    CountingReader,
+    ForwardReader,
+    station_files,
+)
 
 DECODERS = ["isal", "zlib"]
 
 
 def make(files: dict[str, bytes], tar_format: int = tarfile.GNU_FORMAT,
          directory: bool = False) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz", format=tar_format) as tar:
-        if directory:
-            info = tarfile.TarInfo("gsod")
-            info.type = tarfile.DIRTYPE
-            tar.addfile(info)
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return tar_gz(files, tar_format, directory)
 
 
 def read(archive: bytes, decoder: str = "isal") -> list[tuple[str, bytes]]:
@@ -121,3 +121,65 @@ def test_damaged_compressed_data_is_an_error(decoder: str) -> None:
 def test_what_is_not_a_tar_gz_is_an_error(data: bytes, message: str, decoder: str) -> None:
     with pytest.raises(ArchiveStreamError, match=message):
         read(data, decoder)
+
+
+@pytest.mark.parametrize("decoder", DECODERS)
+def test_a_tar_cut_inside_a_member_is_an_error(decoder: str) -> None:
+    raw = gzip.decompress(make({"a.csv": b"1" * 700, "b.csv": b"2"}))
+    with pytest.raises(ArchiveStreamError, match="cut short"):
+        read(gzip.compress(raw[:512 + 300]), decoder)  # a sound gzip of a cut tar
+
+
+def with_checksum(header: bytearray) -> bytearray:
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    return header
+
+
+def test_a_damaged_size_is_an_error_not_a_huge_read() -> None:
+    raw = bytearray(gzip.decompress(make({"a.csv": b"1" * 700, "b.csv": b"2"})))
+    header = raw[:512]
+    header[124:136] = b"\x80" + (1 << 80).to_bytes(11, "big")  # base-256: 2**80 bytes
+    raw[:512] = with_checksum(header)
+    with pytest.raises(ArchiveStreamError, match="claims"):
+        read(gzip.compress(bytes(raw)))
+    header[124:136] = b"%011o\0" % (100 << 20)  # 100 MB, in octal: tarfile's own header
+    raw[:512] = with_checksum(header)
+    with pytest.raises(ArchiveStreamError, match="claims 104,857,600 bytes"):
+        read(gzip.compress(bytes(raw)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 5000), min_size=1, max_size=12), st.integers(512, 6000))
+def test_members_across_and_beyond_the_chunk_are_read_whole(sizes: list[int], chunk: int) -> None:
+    files = {f"{i}.csv": bytes([65 + i % 26]) * size + b"\n" for i, size in enumerate(sizes)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(archive_module, "CHUNK_BYTES", chunk)  # members straddle chunks, or
+        assert read(make(files)) == list(files.items())      # are larger than one
+
+
+@pytest.mark.parametrize("chunk", [None, 7])
+def test_the_reader_goes_forward_only(chunk: int | None) -> None:
+    reader = ForwardReader(io.BytesIO(bytes(range(100))), chunk)
+    assert reader.read(10) == bytes(range(10)) and reader.seek(50) == 50
+    assert reader.read(2) == bytes([50, 51]) and reader.tell() == 52
+    buffer, start, end = reader.member(20)  # in place: valid until the next read
+    assert bytes(buffer[start:end]) == bytes(range(52, 72)) and reader.tell() == 72
+    assert reader.seek(500) == 100 and reader.read(1) == b""  # past the end: nothing more
+    with pytest.raises(ArchiveStreamError, match="go back"):
+        reader.seek(10)
+
+
+def test_a_gnu_sparse_member_is_read_whole(tmp_path: Path) -> None:
+    names = ["sparse.csv", "after.csv"]
+    for name in names:
+        with open(tmp_path / name, "wb") as handle:  # data, a hole of 96 KB, data
+            handle.write(name.encode())
+            handle.seek(100_000)
+            handle.write(b"tail")
+    subprocess.run(["tar", "--format=gnu", "--sparse", "-czf", str(tmp_path / "s.tar.gz"),
+                    "-C", str(tmp_path), *names], check=True)
+    archive = (tmp_path / "s.tar.gz").read_bytes()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        assert [m.issparse() for m in tar.getmembers()] == [True, True]  # tar wrote GNU sparse
+    assert read(archive) == [(name, (tmp_path / name).read_bytes()) for name in names]

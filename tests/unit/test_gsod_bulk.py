@@ -4,7 +4,9 @@ a file, takes every clean NOAA file, and a batch answers as its files one by one
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +15,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from workloads.gsod.actor import tenths_at_or_above
-from workloads.gsod.bulk import StationTemps, parse_station_files
-from workloads.gsod.format import HEADER_LINE, parse_member, parse_member_slow
+from workloads.gsod.bulk import _KEY_DTYPE, StationTemps, _dates, _temp_tenths, parse_station_files
+from workloads.gsod.format import HEADER_LINE, parse_date, parse_member, parse_member_slow
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_DATA = REPO.parent / "shared" / "data" / "gsod"
@@ -181,3 +183,48 @@ def test_ids_that_format_strips_or_decodes_are_left_to_it(station: str) -> None:
         assert parsed is None
     reference = parse_member(data, "m.csv", YEAR)  # one file can never crash the load
     assert list(reference.temps) == [station.strip()]
+
+
+def reference_tenths(text: str) -> int | None:
+    """TEMP's 6 characters as tenths if they are `[spaces][-]digits.digit`, else None."""
+    if len(text) != 6 or not re.fullmatch(r" *-?[0-9]+\.[0-9]", text):
+        return None
+    return round(float(text) * 10)
+
+
+def test_every_temp_text_of_a_small_alphabet_is_read_as_the_reference_reads_it() -> None:
+    texts = ["".join(chars) for chars in itertools.product(" -1.9", repeat=6)]
+    texts += ["  -0.0", " -00.0", "-999.9", "9999.9", "0000.0", "  +1.0", "  1e.1", " 1\x002.3"]
+    pairs = np.frombuffer("".join(texts).encode("latin-1"), dtype="<u2").reshape(-1, 3)
+    tenths, canonical = _temp_tenths(pairs[:, 0], pairs[:, 1], pairs[:, 2])
+    for text, value, ok in zip(texts, tenths.tolist(), canonical.tolist(), strict=True):
+        expected = reference_tenths(text)
+        assert ok == (expected is not None), text
+        if ok:
+            assert value == expected, text
+
+
+def test_every_date_near_the_year_is_judged_as_format_judges_it() -> None:
+    texts = [f"{y}-{m:02d}-{d:02d}" for y in (YEAR - 1, YEAR, YEAR + 1, YEAR + 2)
+             for m in range(14) for d in range(33)]
+    texts += ["2019-1-011", "2019/01/01", "2019-01-3a", "20190-1-01", "2019-01-01"]
+    keys = np.frombuffer("".join(f"{'0' * 11}\",\"{t}" for t in texts).encode(),
+                         dtype=_KEY_DTYPE)
+    next_year, valid = _dates(keys, YEAR)
+    for text, is_next, ok in zip(texts, next_year.tolist(), valid.tolist(), strict=True):
+        expected = parse_date(text, YEAR)
+        assert ok == (expected is not None), text
+        if ok:
+            assert is_next == expected[1], text  # type: ignore[index]
+
+
+def test_a_file_longer_than_the_scratch_buffer_is_taken_and_agrees() -> None:
+    lines = [HEADER_LINE, *(row("40586099999", day(YEAR, n % 365), canonical_temp(n % 900))
+                            for n in range(1500))]  # ~400 KB: the buffer grows
+    data = ("\n".join(lines) + "\n").encode()
+    parsed = one(data)
+    assert parsed is not None and parsed.rows == 1500
+    assert_agrees(data, parsed)
+    head, tail = data.rsplit(b'"  8.9"', 1)  # a comma in WDSP, in the last row
+    assert one(head + b'"  8,9"' + tail) is None
+    assert one(data.replace(b'"  8.9"', b'"  8,9"', 1)) is None  # and in the first

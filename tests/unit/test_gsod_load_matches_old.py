@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from tests.unit.gsod_tar import tar_gz
 from workloads.gsod.actor import YearColumns
 from workloads.gsod.bulk import parse_station_files
 from workloads.gsod.synth import write_archive
@@ -33,18 +34,8 @@ REAL_DATA = REPO.parent / "shared" / "data" / "gsod"
 THRESHOLDS = (100.0, 99.95, 95.0, 90.1, 32.1, 0.0, -40.0, -math.inf, math.inf, math.nan)
 
 
-def pack(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def real_archive(folder: str) -> bytes:
-    return pack({p.name: p.read_bytes() for p in sorted((REAL_DATA / folder).glob("*.csv"))})
+    return tar_gz({p.name: p.read_bytes() for p in sorted((REAL_DATA / folder).glob("*.csv"))})
 
 
 def odd_archive() -> bytes:
@@ -66,7 +57,7 @@ def odd_archive() -> bytes:
                  temp(kuwait[12], "   -.5"), temp(kuwait[13], "0032.1"), *kuwait[14:40]]
     moved = [header, *mayen[1:20],
              *(line.replace('"JAN MAYEN NOR NAVY, NO"', '"JAN MAYEN, NO"') for line in mayen[20:40])]
-    return pack({
+    return tar_gz({
         "40586099999.csv": "".join(missing).encode(),
         "40582099999.csv": "".join(odd_temps).encode(),
         "crlf.csv": "".join(line.replace("\n", "\r\n") for line in mayen[:50]).encode(),

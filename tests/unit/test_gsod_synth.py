@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import random
 import re
 import tarfile
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.gsod_tar import tar_gz
 from workloads.gsod.actor import ArchiveError, YearColumns
 from workloads.gsod.format import HEADER_LINE
 from workloads.gsod.synth import station_csv, station_pool, stations_in_year, write_archive
@@ -85,7 +85,7 @@ def test_commas_in_names_and_sentinels_in_their_columns(small_archive: Path) -> 
     records = [next(csv.reader([line])) for text in members(small_archive).values()
                for line in text.splitlines()[1:]]
     assert any("," in r[5] for r in records if r[5])
-    columns = Counter()
+    columns: Counter[int] = Counter()
     for r in records:
         for index, sentinel in ((8, "9999.9"), (10, "9999.9"), (14, "999.9"), (19, "999.9"),
                                 (24, "99.99"), (26, "999.9")):
@@ -162,16 +162,6 @@ def test_loader_matches_the_reference(small_archive: Path) -> None:
     some = set(sorted(stations)[::2])
     expected_some = sum(1 for s in some for t in columns.temps(s) if t >= 100)
     assert columns.high_temp_count(100, some) == expected_some
-
-
-def tar_gz(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 GOOD = (REAL_DATA / "2019" / "40582099999.csv").read_bytes()

@@ -92,3 +92,27 @@ def test_tasks_may_run_unless_psutil_shows_every_worker_idle() -> None:
     assert not tasks_may_run(hints, idle)
     assert tasks_may_run(hints, {**idle, 2: ProcessStats(90.0, 1, "ray::fib")})
     assert tasks_may_run(hints, {1: idle[1]})  # a worker psutil no longer sees
+
+
+def test_a_nodes_workers_that_are_the_same_tuple_are_not_read_again() -> None:
+    far = (worker(3, "ray::IDLE", node=OTHER, source="dashboard"),)
+    here = (worker(1),)
+    rows = nodes(HEAD, OTHER)
+
+    def seen_by_node(head: tuple[Worker, ...], other: tuple[Worker, ...]) -> Seen:
+        return Seen(node_rows=rows, local_nodes=frozenset({HEAD}), workers=[*head, *other],
+                    running=[], actors=[], by_state={}, by_node={HEAD: head, OTHER: other})
+
+    first = next_hints(Hints(), seen_by_node(here, far))
+    assert first.remote_nodes == {OTHER} and first.seen_nodes is not None
+    same = next_hints(first, seen_by_node(here, far))
+    assert same.seen_nodes is not None and same.seen_nodes[OTHER] is first.seen_nodes[OTHER]
+    assert same.changed == frozenset() and not same.tasks_moved
+    # a new tuple for the node: read again; a changed title means tasks moved
+    retitled = (worker(3, "ray::fib", node=OTHER, source="dashboard"),)
+    moved = next_hints(same, seen_by_node(here, retitled))
+    assert moved.tasks_moved and "actors" not in moved.changed
+    busy = (worker(3, "ray::IDLE", node=OTHER, source="dashboard", cpu=90.0),)
+    assert next_hints(same, seen_by_node(here, busy)).tasks_moved
+    grown = (*far, worker(4, node=OTHER, source="dashboard"))
+    assert {"actors", "nodes"} <= next_hints(same, seen_by_node(here, grown)).changed

@@ -3,6 +3,8 @@ dead nodes, the monitor itself, partial task counts, and a cut worker list."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from tui.core.model import Actor, Gpu, ListInfo, Status, Task
 from tui.core.poll.join import Answers, NodeProcesses, join, join_and_keep, local_node_ids
 from tui.core.sources.dashboard import NodeStats, ProcessStats, RayletWorker
@@ -31,8 +33,9 @@ def answers(**kwargs: object) -> Answers:
         node_processes={OTHER: NodeProcesses({3: ProcessStats(40.0, 300, "ray::far",
                                                               uss_bytes=200,
                                                               gpu_memory_bytes=2 << 30,
-                                                              gpu_percent=70.0)}, age_s=7.26),
-                        GONE: NodeProcesses({5: ProcessStats(99.0, 500, "ray::frozen")}, 30.0)},
+                                                              gpu_percent=70.0)},
+                                                asked_at=1.0 - 7.26),
+                        GONE: NodeProcesses({5: ProcessStats(99.0, 500, "ray::frozen")}, -29.0)},
         own_pid=99,
     )
     base.update(kwargs)
@@ -40,11 +43,14 @@ def answers(**kwargs: object) -> Answers:
 
 
 def test_each_worker_says_where_its_figures_come_from_and_their_age() -> None:
-    workers = {w.pid: w for w in join(answers()).workers}
+    snapshot = join(answers())
+    workers = {w.pid: w for w in snapshot.workers}
     assert workers[1].cpu_source == "psutil" and workers[1].cpu_percent == 80.0
-    assert workers[1].figures_age_s == 0.0
-    # 7.26 s old, said in Ray's own 5 s steps: at most 10 s old
-    assert workers[3].cpu_source == "dashboard" and workers[3].figures_age_s == 10.0
+    assert workers[1].figures_at is None and workers[1].figures_age_at(snapshot.time) == 0.0
+    # asked 7.26 s before the snapshot, said in Ray's own 5 s steps: at most 10 s old
+    assert workers[3].cpu_source == "dashboard" and workers[3].figures_at == 1.0 - 7.26
+    assert workers[3].figures_age_at(snapshot.time) == 10.0
+    assert workers[3].figures_age_at(snapshot.time + 3.0) == 15.0  # later, older
     assert (workers[3].uss_bytes, workers[3].gpu_memory_bytes, workers[3].gpu_percent) == (
         200, 2 << 30, 70.0)
     # reported by nobody yet: unknown, not 0 % measured
@@ -143,3 +149,80 @@ def test_a_worker_whose_inputs_did_not_change_is_the_same_object() -> None:
     task = Task("t1", "fib", "RUNNING", node_id=OTHER, worker_pid=3)
     busy = {w.pid: w for w in join_and_keep(answers(previous=memo, running=[task]))[0].workers}
     assert busy[3] is not old[3] and busy[3].running_task is not None
+
+
+def test_a_remote_node_whose_inputs_are_unchanged_is_not_joined_again() -> None:
+    # the same answers as the last poll (as the collector passes its kept answers): the
+    # remote node keeps its workers, and no Worker of it is built again
+    base = answers()
+    first, memo = join_and_keep(base)
+    again, memo_again = join_and_keep(dataclasses.replace(base, previous=memo))
+    assert memo_again.nodes[OTHER] is memo.nodes[OTHER]
+    assert memo_again.rows_by_node is memo.rows_by_node  # the same rows: grouped once
+    assert again.workers == first.workers
+    # a new /nodes/{id} answer for it: rebuilt, with the new figures
+    fresh = {OTHER: NodeProcesses({3: ProcessStats(5.0, 300, "ray::far")}, asked_at=0.5)}
+    moved, memo_moved = join_and_keep(dataclasses.replace(base, previous=memo,
+                                                          node_processes=fresh))
+    assert memo_moved.nodes[OTHER] is not memo.nodes[OTHER]
+    worker = next(w for w in moved.workers if w.pid == 3)
+    assert (worker.cpu_percent, worker.figures_age_at(moved.time)) == (5.0, 5.0)
+    # the same answer at a later poll: the same workers, which say they are older now
+    later, memo_later = join_and_keep(dataclasses.replace(
+        base, time=base.time + 12.0, previous=memo_moved, node_processes=fresh))
+    assert memo_later.nodes[OTHER] is memo_moved.nodes[OTHER]
+    kept = next(w for w in later.workers if w.pid == 3)
+    assert kept is worker and kept.figures_age_at(later.time) == 15.0
+
+
+def test_new_rows_equal_to_the_last_ones_keep_the_nodes_workers() -> None:
+    first, memo = join_and_keep(answers())
+    # a new list object with equal rows (the worker list asked again)
+    again, memo_again = join_and_keep(answers(previous=memo))
+    assert memo_again.rows_by_node[OTHER] is memo.rows_by_node[OTHER]
+    assert memo_again.nodes[OTHER] is memo.nodes[OTHER]
+    grown, memo_grown = join_and_keep(answers(
+        previous=memo, worker_rows=[*answers().worker_rows, row(OTHER, 8)]))
+    assert memo_grown.nodes[OTHER] is not memo.nodes[OTHER]
+    assert 8 in {w.pid for w in grown.workers}
+
+
+def test_an_actor_whose_actor_and_worker_are_unchanged_is_the_same_object() -> None:
+    actors = [Actor("a1", "Far", "ALIVE", pid=3, node_id=OTHER),
+              Actor("a2", "Near", "ALIVE", pid=1, node_id=HEAD)]
+    base = answers(actors=actors)
+    first, memo = join_and_keep(base)
+    again, _ = join_and_keep(dataclasses.replace(base, previous=memo))
+    by_id = {a.actor_id: a for a in first.actors}
+    assert by_id["a1"].cpu_percent == 40.0
+    assert again.actors == first.actors
+    assert all(a is b for a, b in zip(again.actors, first.actors, strict=True))
+    # psutil measured the local one anew: that actor carries the new figures
+    sampled = {1: ProcessStats(20.0, 100, "ray::Near")}
+    moved, _ = join_and_keep(dataclasses.replace(base, previous=memo, sampled=sampled))
+    assert moved.actors[0] is first.actors[0]
+    assert moved.actors[1] is not first.actors[1] and moved.actors[1].cpu_percent == 20.0
+
+
+def test_with_the_same_actor_list_only_actors_on_changed_nodes_are_joined_again() -> None:
+    actors = [Actor("a1", "Far", "ALIVE", pid=3, node_id=OTHER),
+              Actor("a2", "Near", "ALIVE", pid=1, node_id=HEAD),
+              Actor("a3", "Gone", "DEAD", pid=4, node_id=OTHER)]
+    base = answers(actors=actors)
+    first, memo = join_and_keep(base)
+    # a new /nodes/{id} answer for OTHER: its alive actor carries the new figures
+    fresh = {**base.node_processes,
+             OTHER: NodeProcesses({3: ProcessStats(7.0, 900, "ray::Far")}, asked_at=0.9)}
+    moved, memo_moved = join_and_keep(dataclasses.replace(base, previous=memo,
+                                                          node_processes=fresh))
+    assert (moved.actors[0].cpu_percent, moved.actors[0].rss_bytes) == (7.0, 900)
+    assert moved.actors[1] is first.actors[1]  # its worker is the same object
+    assert moved.actors[2] is first.actors[2] and moved.actors[2].cpu_percent is None
+    # nothing changed since: the very same tuple
+    still, _ = join_and_keep(dataclasses.replace(base, previous=memo_moved,
+                                                 node_processes=fresh, sampled={}))
+    assert still.actors[0] is moved.actors[0]
+    # a new list (asked again): joined from it, with the same figures
+    relisted, _ = join_and_keep(dataclasses.replace(
+        base, previous=memo_moved, node_processes=fresh, actors=list(actors)))
+    assert relisted.actors == moved.actors

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workloads import lab
+from workloads import lab_results as lab
 
 
 def point(size: int, local_s: float, remote_s: float, kind: str = "compute",

@@ -50,6 +50,13 @@ def test_oversubscribe_needs_saturated_with_more_tasks_than_cores(lessons: Lesso
     assert "oversubscribe" not in done_ids(lessons)
     lessons.observe_story(story(PARALLEL, ("saturated",), tasks_each=1))  # 2 tasks, 2 cores
     assert "oversubscribe" not in done_ids(lessons)
+    # a serial run's tasks come one at a time: the machine saturated by other work
+    lessons.observe_story(story(SERIAL, ("saturated", "uneven"), workers=1, tasks_each=12,
+                                peak_busy_workers=1))
+    assert "oversubscribe" not in done_ids(lessons)
+    # side by side never seen: not what the step is about
+    lessons.observe_story(story(PARALLEL, ("saturated",), tasks_each=8, peak_busy_workers=1))
+    assert "oversubscribe" not in done_ids(lessons)
     lessons.observe_story(story(PARALLEL, ("saturated",), tasks_each=8))
     assert "oversubscribe" in done_ids(lessons)
 
@@ -75,13 +82,21 @@ def test_gsod_needs_two_actors_busy_at_once(lessons: Lessons) -> None:
     assert "gsod" in done_ids(lessons)
 
 
+def test_the_gsod_step_runs_at_the_apps_watchable_scale() -> None:
+    from workloads.gsod import WATCHABLE_SCALE
+
+    gsod = next(step for step in STEPS if step.id == "gsod")
+    assert f"--scale {WATCHABLE_SCALE:g} " in gsod.command(2)
+
+
 def test_progress_is_kept_between_runs_and_reset(tmp_path: Path) -> None:
     path = tmp_path / "lessons.json"
     first = Lessons(path)
     first.observe_story(story(PARALLEL))
     again = Lessons(path)
     assert done_ids(again) == {"fanout"} and again.progress.best_fanout_speedup == 1.8
-    assert again.current() is not None and again.current().id == "serial"
+    current = again.current()
+    assert current is not None and current.id == "serial"
     again.reset()
     assert done_ids(Lessons(path)) == set()
 
@@ -99,7 +114,7 @@ def test_every_string_exists_in_both_languages(lang: str) -> None:
         parts = TEXT[lang]["steps"][step.id]
         assert set(parts) == set(STEP_PARTS)
         assert all(parts[p].strip() for p in STEP_PARTS)
-    lines = Lessons(Path("/nonexistent/x.json"), lang=lang).overview_lines()  # type: ignore[arg-type]
+    lines = Lessons(Path("/nonexistent/x.json"), lang=lang).overview_lines(2)  # type: ignore[arg-type]
     assert len(lines) == len(STEPS) + 2
 
 
@@ -110,3 +125,22 @@ def test_language_and_state_path_from_the_environment() -> None:
     assert state_path({"XDG_STATE_HOME": "/s"}) == Path("/s/raytui/lessons.json")
     with pytest.raises(ValueError):
         Lessons(Path("/x"), lang="fr")  # type: ignore[arg-type]
+
+
+def test_raytui_learn_lists_resets_and_speaks_the_learners_language(tmp_path: Path) -> None:
+    from tests.conftest import run_raytui
+
+    lessons = Lessons(state_path({"XDG_STATE_HOME": str(tmp_path)}))
+    lessons.observe_story(story(PARALLEL))
+    env = {"XDG_STATE_HOME": str(tmp_path), "LANG": "en_GB.UTF-8", "LC_ALL": "",
+           "LC_MESSAGES": ""}
+    listed = run_raytui("learn", "--list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[1].startswith(" ✓ 1. Local loop vs remote tasks")
+    assert "1 of 6 steps done" in listed.stdout
+    chinese = run_raytui("learn", "--list", env={**env, "LANG": "zh_CN.UTF-8"})
+    assert "已完成 1 / 6 步" in chinese.stdout
+    assert run_raytui("learn", "--list", "--lang", "zh", env=env).stdout == chinese.stdout
+    reset = run_raytui("learn", "--list", "--reset", env=env)
+    assert "0 of 6 steps done" in reset.stdout and "✓" not in reset.stdout
+    assert Lessons(lessons.path).progress.done == {}

@@ -74,3 +74,28 @@ def test_unknown_keys_are_ignored_and_missing_ones_default() -> None:
 def test_truncation_is_visible() -> None:
     assert ListInfo(total=20000, returned=10000).truncated
     assert not ListInfo(total=3, returned=3).truncated
+
+
+def test_a_workers_figures_age_is_counted_from_when_they_were_taken() -> None:
+    import dataclasses
+    import time
+
+    taken = time.time() - 7.0
+    live = Worker(3, "n2", cpu_source="dashboard", cpu_percent=40.0, figures_at=taken)
+    # in Ray's 5 s sampling steps, rounded up: 7 s old is "at most 10 s"
+    assert live.figures_age_s == 10.0
+    assert live.figures_age_at(taken + 12.0) == 15.0  # the same object, older later
+    assert dataclasses.replace(live, cpu_percent=40.0) == live
+    given = Worker(4, "n2", cpu_source="dashboard", figures_age_s=3.0)  # a recording's, a test's
+    assert given.figures_age_s == 3.0 and given.figures_age_at(taken + 99.0) == 3.0
+    assert Worker(5, "n1", cpu_source="psutil").figures_age_s == 0.0
+    # the JSON says the age at the snapshot's time, and a replay shows that age
+    snapshot = Snapshot(time=taken + 12.0, status=Status(True), workers=(live, given))
+    data = json.loads(json.dumps(to_json(snapshot)))
+    assert [w["figures_age_s"] for w in data["workers"]] == [15.0, 3.0]
+    assert data["workers"][0]["figures_at"] == taken
+    replayed = snapshot_from_json(data)
+    assert [w.figures_age_s for w in replayed.workers] == [15.0, 3.0]
+    # a recording of an older raytui (an age, no figures_at) replays as it was
+    del data["workers"][0]["figures_at"]
+    assert snapshot_from_json(data).workers[0].figures_age_s == 15.0

@@ -130,7 +130,8 @@ def test_the_budget_bounds_node_calls_and_every_node_is_refreshed() -> None:
             seen_polls += 1
             assert seen_polls <= 8  # ceil(100 / 16) polls (no wanted nodes)
     assert all(w.cpu_source != "none" for w in snapshot.workers)
-    ages = {w.figures_age_s for w in snapshot.workers if w.cpu_source == "dashboard"}
+    ages = {w.figures_age_at(snapshot.time) for w in snapshot.workers
+            if w.cpu_source == "dashboard"}
     assert max(ages) > 0.0  # the oldest answers say how old they are
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+
+import pytest
 
 from tui.core.model import (
     ClusterSummary,
@@ -93,3 +96,67 @@ def test_polls_before_the_run_and_disconnected_polls_do_not_count() -> None:
     story = observer.finish(12.0)
     assert story.workers == () and story.tasks == 0
     assert "too short" in story.verdict
+
+
+def test_tasks_side_by_side_count_as_busy_workers_even_with_little_cpu() -> None:
+    """A machine loaded by others: two tasks running at once get 30 % of a core each."""
+    starved = RunObserver("Fibonacci parallel", started_at=0.0)
+    for i in range(4):
+        starved.add(poll(float(i), {101: (30.0, f"a{i}"), 102: (28.0, f"b{i}")}))
+    assert starved.finish(4.0).peak_busy_workers == 2
+    alone = RunObserver("Fibonacci serial", started_at=0.0)
+    for i in range(4):
+        alone.add(poll(float(i), {101: (30.0, f"a{i}"), 102: (20.0, None)}))
+    assert alone.finish(4.0).peak_busy_workers == 1
+
+
+def test_the_mean_counts_the_polls_while_the_workers_were_busy() -> None:
+    """fib's default run: a local loop first (only the driver busy), then the fan-out."""
+    observer = RunObserver("Fibonacci parallel", started_at=0.0)
+    for i in range(12):
+        fanning_out = 4 <= i < 8
+        observer.add(poll(float(i), {101: (97.0, f"a{i}"), 102: (95.0, f"b{i}")}
+                          if fanning_out else {}))
+    story = observer.finish(12.0, {"pattern": "parallel", "speedup": 1.8})
+    assert story.mean_busy_cores == pytest.approx(0.97 + 0.95)  # not the idle polls around
+    assert story.peak_busy_cores == pytest.approx(0.97 + 0.95)
+    assert story.verdict == "every core busy: 2 workers shared 8 tasks, speedup 1.80x"
+
+
+def test_a_worker_that_only_started_up_is_not_in_the_story() -> None:
+    # Ray can start a third worker beside two busy ones; importing Ray burns a real share
+    # of CPU, but it never runs a task of the run, so it gets no bar
+    observer = RunObserver("Fibonacci parallel", started_at=0.0)
+    for i in range(4):
+        observer.add(poll(float(i), {101: (97.0, f"a{i}"), 102: (60.0 if i < 2 else 0.5, None)}))
+    rows = [Task(f"a{i}", "fibonacci_distributed", "FINISHED", NODE, 101) for i in range(4)]
+    story = observer.finish(4.0, {"pattern": "parallel"}, task_rows=rows)
+    assert [w.key.pid for w in story.workers] == [101]
+    assert story.tasks == 4
+
+
+def test_a_worker_the_polls_never_saw_running_is_named_from_its_rows() -> None:
+    # on a loaded machine the polls can miss every running task of a worker: its task
+    # rows still count it, and say what it ran
+    observer = RunObserver("Fibonacci parallel", started_at=0.0)
+    for i in range(4):
+        observer.add(poll(float(i), {101: (97.0, f"a{i}"), 102: (95.0, None)}))
+    rows = [Task(f"a{i}", "fibonacci_distributed", "FINISHED", NODE, 101) for i in range(2)]
+    rows += [Task(f"b{i}", "fibonacci_distributed", "FINISHED", NODE, 102) for i in range(2)]
+    story = observer.finish(4.0, {"pattern": "parallel"}, task_rows=rows)
+    assert {w.key.pid: (w.tasks, w.doing) for w in story.workers} == {
+        101: (2, "fibonacci_distributed"), 102: (2, "fibonacci_distributed")}
+    assert all(line.endswith("fibonacci_distributed") for line in story_lines(story)
+               if line.startswith("  pid "))
+
+
+def test_a_gsod_run_with_one_actor_seen_says_so_in_its_verdict() -> None:
+    observer = RunObserver("GSOD", started_at=0.0)
+    for i in range(4):
+        poll_ = poll(float(i), {101: (97.0, None)})
+        observer.add(replace(poll_, workers=tuple(replace(w, actor_id="actor-1")
+                                                  if w.pid == 101 else w
+                                                  for w in poll_.workers)))
+    story = observer.finish(4.0, {"years": [1980, 2020], "stations_in_common": 5,
+                                  "load_s": 3.0})
+    assert story.verdict.startswith("only 1 actor was seen loading (3.0 s); 5 stations")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 from tui.core.model import Snapshot, Status, TaskRef, Worker, WorkerKey
-from tui.core.task_stream import functions, lanes
+from tui.core.task_stream import Lane, functions, lanes
 from tui.panels.task_stream import colour_of, render
 
 
@@ -45,3 +47,45 @@ def test_lanes_are_capped_and_render_a_legend() -> None:
     text = render(result, 20).plain
     assert text.count("\n") == 5 + 1  # header, five lanes, legend
     assert "f0" in text and colour_of("f0") == colour_of("f0")
+
+
+def naive_lanes(snapshots: list[Snapshot], width: int, window_s: float = 60.0) -> list[Lane]:
+    """The reading the lanes stand for, written plainly: a cell per worker per slice."""
+    connected = [s for s in snapshots if s.status.connected]
+    start = connected[-1].time - window_s
+    cells: dict[WorkerKey, list[str | None]] = {}
+    for snapshot in connected:
+        if snapshot.time < start:
+            continue
+        column = min(width - 1, int((snapshot.time - start) / (window_s / width)))
+        for worker in snapshot.workers:
+            if worker.worker_type != "DRIVER" and worker.running_task is not None:
+                cells.setdefault(worker.key, [None] * width)[column] = \
+                    worker.running_task.name
+    result = [Lane(key, tuple(row), sum(cell is not None for cell in row))
+              for key, row in cells.items()]
+    return sorted(result, key=lambda lane: (-lane.busy, lane.key))
+
+
+def test_lanes_read_as_a_cell_per_worker_per_slice() -> None:
+    """Several polls a slice (the latest running one wins), drivers, idle workers, a
+    failed poll, a filter and a cap: the same lanes as the plain reading."""
+    rng = random.Random(7)
+    polls = []
+    for step in range(90):  # 0.5 s apart over 45 s, into 20 slices of 3 s
+        workers = []
+        for node in ("node-a", "node-b"):
+            for pid in range(100, 130):
+                name = rng.choice(["", "", "fib", "load", "sum"])
+                workers.append(Worker(pid, node, worker_type="DRIVER" if pid == 100 else "WORKER",
+                                      running_task=TaskRef(f"t{step}", name) if name else None))
+        polls.append(Snapshot(time=step * 0.5, status=Status(step != 40), workers=tuple(workers)))
+    expected = naive_lanes(polls, width=20)
+    assert len(expected) == 58  # every worker but the two drivers ran something
+    assert lanes(polls, width=20) == expected
+    assert lanes(polls, width=20, max_lanes=7) == expected[:7]
+    fib_b = [lane for lane in expected if lane.key.node_id == "node-b" and "fib" in lane.cells]
+    assert lanes(polls, width=20, max_lanes=5, keep=lambda lane: lane.key.node_id == "node-b"
+                 and "fib" in lane.cells) == fib_b[:5]
+    # read again at a poll a slice: what each poll ran is still its own
+    assert lanes(polls, width=90, window_s=45.0) == naive_lanes(polls, width=90, window_s=45.0)

@@ -100,7 +100,8 @@ def positive_float(text: str) -> float:
 @contextmanager
 def connected(address_flag: str | None, num_cpus: int | None = None) -> Iterator[RayConnection]:
     """Resolve the address, connect, and always release what was started."""
-    from tui.core.connection import RayConnection, resolve_address
+    from tui.core.address import resolve_address
+    from tui.core.connection import RayConnection
 
     check_num_cpus(num_cpus)
     connection = RayConnection(resolve_address(address_flag), num_cpus=num_cpus)

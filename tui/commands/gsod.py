@@ -127,7 +127,7 @@ def run_gsod_command(args: argparse.Namespace) -> int:
         gsod_launch.check(params)
     except ValueError as err:
         raise UsageError(f"raytui run gsod: {err}") from None
-    from tui.core.connection import resolve_address
+    from tui.core.address import resolve_address
 
     if args.data_dir is not None:
         args.data_dir = args.data_dir.expanduser().resolve()

@@ -4,31 +4,23 @@ opens first) or, with `--list`, as text. `--lang zh` or LANG picks the language.
 from __future__ import annotations
 
 import argparse
+import os
 
-from tui.commands import CommandGroups, add_cluster_arguments
-from tui.core.lesson_text import LANGS
+from tui.commands import CommandGroups
+from tui.commands.common_args import add_monitor_arguments
 
-
-def add_lang_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", choices=LANGS, default=None,
-                        help="language of the lessons: en or zh (default: from LANG)")
+SUMMARY = "the Ray tutorial step by step, checked against what you run"
+DESCRIPTION = ("Open the monitor on the lessons: each step says what to run and what to "
+               "watch, and completes from what was actually observed. Progress is kept "
+               "under $XDG_STATE_HOME/raytui (default ~/.local/state/raytui).")
 
 
 def register(groups: CommandGroups) -> None:
-    parser = groups.top.add_parser(
-        "learn", help="the Ray tutorial step by step, checked against what you run",
-        description="Open the monitor on the lessons: each step says what to run and what "
-        "to watch, and completes from what was actually observed. Progress is kept under "
-        "$XDG_STATE_HOME/raytui (default ~/.local/state/raytui).")
+    parser = groups.top.add_parser("learn", help=SUMMARY, description=DESCRIPTION)
     parser.add_argument("--list", action="store_true",
                         help="print the steps and which are done, then exit")
     parser.add_argument("--reset", action="store_true", help="start the path again")
-    add_lang_argument(parser)
-    add_cluster_arguments(parser)
-    parser.add_argument("--interval", type=float, default=1.0,
-                        help="seconds between polls (default %(default)s)")
-    parser.add_argument("--read-only", action="store_true",
-                        help="refuse every action that stops something")
+    add_monitor_arguments(parser)  # it opens the monitor: the same options
     parser.set_defaults(handler=learn_command)
 
 
@@ -39,7 +31,9 @@ def learn_command(args: argparse.Namespace) -> int:
     if args.reset:
         lessons.reset()
     if args.list:
-        print("\n".join(lessons.overview_lines()))
+        # the commands are shown for this machine's CPUs (an embedded cluster's), or
+        # --num-cpus's: step 3's task count scales with them
+        print("\n".join(lessons.overview_lines(args.num_cpus or os.cpu_count() or 1)))
         return 0
     from tui.commands.monitor import run_app
 

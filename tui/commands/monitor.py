@@ -26,7 +26,8 @@ from tui.poller import SnapshotSource
 
 def run_app(args: argparse.Namespace) -> int:
     from tui.commands import UsageError
-    from tui.core.connection import BackgroundConnection, RayConnection, resolve_address
+    from tui.core.address import resolve_address
+    from tui.core.connection import BackgroundConnection, RayConnection
 
     if not args.interval > 0:
         raise UsageError(f"raytui: --interval must be greater than 0, got {args.interval:g}")

@@ -7,21 +7,11 @@ its parts (the slot table, the planner, the fetch round, the join, the hints) li
 
 from __future__ import annotations
 
-from typing import Protocol
-
-from tui.core.model import Snapshot
 from tui.core.poll.collector import Collector
 from tui.core.poll.fetch import SOFT_WAIT_S
 from tui.core.poll.plan import NODE_DETAIL_BUDGET
 from tui.core.poll.slots import ACTORS_MAX_AGE_S, DASHBOARD_PERIOD_S
 
 __all__ = ["ACTORS_MAX_AGE_S", "DASHBOARD_PERIOD_S", "NODE_DETAIL_BUDGET", "SOFT_WAIT_S",
-           "Collector", "SnapshotSource"]
+           "Collector"]
 
-
-class SnapshotSource(Protocol):
-    """What the app polls: the live Collector, or a fake / replay source."""
-
-    def poll_once(self) -> Snapshot: ...
-
-    def close(self) -> None: ...

@@ -1,164 +1,24 @@
-"""Connecting to Ray: the one place that knows about addresses and tokens.
+"""Connecting to Ray: a `RayConnection` to what a `ClusterAddress` names, started or
+attached, and `BackgroundConnection` to do it off the UI thread.
 
-Resolution order: the `--address` flag, else `RAY_ADDRESS`, else an embedded local
-cluster. Accepted forms are those Ray accepts: `auto`, `host:port` (the GCS) and
-`http(s)://host:port` (the dashboard). Errors a user can cause become
-`ConnectError`/`AddressError` with a one-line message, never a hang.
+Resolution order and the accepted forms are `tui/core/address.py`'s; the token is
+`tui/core/auth.py`'s. Connection errors become `ConnectError` with a one-line message.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import socket
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any
 
-DEFAULT_DASHBOARD_PORT = 8265
-REACH_TIMEOUT_S = 3.0
+from tui.core.address import ClusterAddress, ConnectError, split_host_port
+from tui.core.auth import enable_token_mode
+from tui.core.text import error_line
+
 SHUTDOWN_TIMEOUT_S = 2.0
-
-AddressKind = Literal["local", "auto", "gcs", "dashboard"]
-
-
-class AddressError(ValueError):
-    """A malformed address (a usage error)."""
-
-
-class ConnectError(RuntimeError):
-    """The address is well formed but no Ray cluster answers there."""
-
-
-@dataclass(frozen=True)
-class ClusterAddress:
-    kind: AddressKind
-    value: str | None = None  # "host:port" for gcs, a URL for dashboard, None otherwise
-    source: str = "default"  # "flag", "RAY_ADDRESS" or "default": named in error messages
-
-    def describe(self) -> str:
-        if self.kind == "local":
-            return "embedded local cluster"
-        return f"{self.value} (from {self.source})" if self.source != "flag" else str(self.value)
-
-
-def resolve_address(flag: str | None, environ: Mapping[str, str] | None = None) -> ClusterAddress:
-    env = os.environ if environ is None else environ
-    if flag is not None and not flag.strip():
-        # `--address ""` is a mistake (an unset variable in a script), not a request to
-        # start a new cluster: say so instead of silently starting one
-        raise AddressError("--address is empty: give host:port (GCS), http://host:8265 "
-                           "(dashboard) or auto, or leave the flag out to start a local cluster")
-    if flag is not None:
-        return parse_address(flag.strip(), "flag")
-    from_env = env.get("RAY_ADDRESS", "").strip()
-    if from_env:
-        return parse_address(from_env, "RAY_ADDRESS")
-    return ClusterAddress("local")
-
-
-def parse_address(text: str, source: str = "flag") -> ClusterAddress:
-    if text in ("auto", "local"):
-        return ClusterAddress("auto" if text == "auto" else "local", None, source)
-    if text.startswith("ray://"):
-        raise AddressError(
-            f"address {text!r}: Ray Client (ray://) is not supported; "
-            "use the GCS address host:6379 or the dashboard URL http://host:8265"
-        )
-    if "://" in text:
-        parts = urlsplit(text)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise AddressError(
-                f"address {text!r}: expected http://host:port for a dashboard URL"
-            )
-        try:
-            port = parts.port or DEFAULT_DASHBOARD_PORT
-        except ValueError as err:
-            raise AddressError(f"address {text!r}: the port is not a number") from err
-        _check_port(text, port)
-        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-        return ClusterAddress("dashboard", f"{parts.scheme}://{host}:{port}", source)
-    host, sep, port_text = text.rpartition(":")
-    if not sep or not host or not port_text:
-        raise AddressError(
-            f"address {text!r}: expected host:port (GCS, e.g. 127.0.0.1:6379), "
-            "http://host:8265 (dashboard) or auto"
-        )
-    if not port_text.isdigit():
-        raise AddressError(f"address {text!r}: the port {port_text!r} is not a number")
-    _check_port(text, int(port_text))
-    return ClusterAddress("gcs", f"{host}:{int(port_text)}", source)
-
-
-def _check_port(text: str, port: int) -> None:
-    if not 0 < port < 65536:
-        raise AddressError(f"address {text!r}: port {port} is out of range 1-65535")
-
-
-def split_host_port(hostport: str) -> tuple[str, int]:
-    host, _, port = hostport.rpartition(":")
-    return host.strip("[]"), int(port)
-
-
-def check_reachable(host: str, port: int, what: str, timeout: float = REACH_TIMEOUT_S) -> None:
-    """Fail fast with a clear message instead of letting Ray retry for a minute."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return
-    except OSError as err:
-        reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
-        raise ConnectError(
-            f"cannot reach Ray at {what}: {reason}. Check that the cluster is running "
-            f"(`ray status`), the host and port are right, and no firewall is in between"
-        ) from err
-
-
-# --- authentication ---------------------------------------------------------
-
-
-def read_auth_token(environ: Mapping[str, str] | None = None) -> str | None:
-    """The cluster token from RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token."""
-    env = os.environ if environ is None else environ
-    token = env.get("RAY_AUTH_TOKEN", "").strip()
-    if token:
-        return token
-    path = Path(env.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
-    try:
-        return path.expanduser().read_text().strip() or None
-    except OSError:
-        return None
-
-
-def enable_token_mode() -> None:
-    """Make Ray's own clients (driver, state API, jobs) send the token when one exists.
-
-    Ray 2.60 clusters require it, but Ray's clients only send it in token mode, and
-    Ray caches the mode at import: setting RAY_AUTH_MODE alone is too late, so the
-    cached config is refreshed through Ray's own helper.
-    """
-    if "RAY_AUTH_MODE" in os.environ or not read_auth_token():
-        return
-    try:
-        from ray._private.authentication.authentication_token_setup import (
-            maybe_enable_token_auth_if_token_available,
-        )
-    except ImportError:  # another Ray version: the variable is the documented switch
-        os.environ["RAY_AUTH_MODE"] = "token"
-        return
-    logger = logging.getLogger("ray._private.authentication.authentication_token_setup")
-    level = logger.level
-    logger.setLevel(logging.ERROR)  # its "token auth is enabled" warning is noise for us
-    try:
-        maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
-    finally:
-        logger.setLevel(level)
-
-
-def auth_headers(token: str | None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 def free_port() -> int:
@@ -191,12 +51,7 @@ class RayConnection:
         self.gcs_address: str | None = None
         self.dashboard_url: str = ""
         self.session_name: str = ""  # the cluster's identity, from /api/version
-        self.started_local = False
         self._owns_driver = False
-
-    @property
-    def token(self) -> str | None:
-        return read_auth_token()
 
     def describe(self) -> str:
         if self.address.kind == "local":
@@ -243,7 +98,6 @@ class RayConnection:
                     dashboard_port=free_port(),
                     **quiet,
                 )
-            self.started_local = True
         else:
             target = self.address.value if kind == "gcs" else _auto_address()
             assert target
@@ -257,7 +111,7 @@ class RayConnection:
             except Exception as err:  # Ray raises many types here; all mean "not a cluster"
                 raise ConnectError(
                     f"cannot connect to Ray at {self.address.describe()}: "
-                    f"{_first_line(err)}"
+                    f"{error_line(err)}"
                 ) from err
         self._owns_driver = True
         self._adopt(context.address_info["gcs_address"], context.dashboard_url)  # type: ignore[attr-defined]
@@ -356,11 +210,6 @@ def _same_endpoint(a: str, b: str) -> bool:
         return False
 
 
-def _url_host_port(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    return parts.hostname or "", parts.port or DEFAULT_DASHBOARD_PORT
-
-
 def _auto_address() -> str:
     """What `ray.init(address="auto")` would use, without its long retries."""
     for path in (Path("/tmp/ray/ray_current_cluster"),):
@@ -374,11 +223,6 @@ def _auto_address() -> str:
         "address 'auto': no running Ray cluster found on this machine; "
         "start one with `ray start --head` or pass --address host:6379"
     )
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
 
 
 class BackgroundConnection:

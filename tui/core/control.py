@@ -8,8 +8,8 @@ under `--read-only` (or `RAYTUI_READ_ONLY=1`) every call raises `Refused` with o
   `KillActorViaGcs` call `ray.kill(handle, no_restart=...)` makes, sent straight to the
   GCS, because Ray 2.60 has no public handle for an unnamed actor by id
   (`CoreWorker.get_actor_handle` aborts the process for an actor another job created);
-  else, or when that fails, a signal to its pid when
-  the actor runs on this machine; elsewhere a message saying why not;
+  else, or when that fails, SIGTERM to its pid when the actor runs on this machine
+  (Ray's worker exits on it and Ray records the death); elsewhere a message saying why not;
 - a worker process on this machine: SIGTERM, then SIGKILL when asked again.
 Ray is imported only for the driver path.
 """
@@ -24,11 +24,14 @@ from typing import Literal
 
 import psutil
 
+from tui.core.sources.http import DashboardHttp, SourceError
 from tui.core.sources.jobs_api import JobError, JobsApi
 from tui.core.sources.logs import LogTarget
+from tui.core.sources.state_api import StateApiSource
 from tui.core.text import error_line
 
 READ_ONLY_ENV = "RAYTUI_READ_ONLY"
+STATE_TIMEOUT_S = 3.0  # the actor-state check before a kill
 TargetKind = Literal["worker", "actor", "task", "job"]
 
 
@@ -118,6 +121,10 @@ class Control:
         self.check_allowed(target.describe())
         if not target.actor_id:
             raise Refused("this row has no actor id")
+        # Ray's kill answers OK for an actor that is already dead, and a signal could hit
+        # a reused pid: ask Ray first (a row may be seconds old), so "killed" is never a lie.
+        if self.actor_state(target.actor_id) == "DEAD":
+            raise Refused(f"{target.describe()} is already dead: nothing to stop")
         failure = ""
         if self.driver:
             try:
@@ -131,18 +138,33 @@ class Control:
         how = "" if self.driver else "raytui has no driver connection (dashboard-only address), and "
         raise Refused(f"cannot kill {target.describe()}: {failure}{how}{where}")
 
+    def actor_state(self, actor_id: str) -> str | None:
+        """The actor's state in Ray's state API now; None when Ray cannot say (the kill
+        is then tried anyway: a busy dashboard must not stop a user stopping a runaway)."""
+        http = DashboardHttp(self.dashboard_url, timeout_s=STATE_TIMEOUT_S)
+        try:
+            actor = StateApiSource(http).actor(actor_id)
+        except SourceError:
+            return None
+        finally:
+            http.close()
+        return actor.state or None if actor else None
+
     def _signal_actor(self, target: Target, no_restart: bool) -> str:
+        # SIGTERM, not SIGKILL: Ray's worker exits on it through its own handler, so Ray
+        # records why the actor died ("The process receives a SIGTERM.")
         assert target.pid is not None
         _check_ray_process(target.pid, target.name.split(" ")[0])
         try:
-            os.kill(target.pid, signal.SIGKILL)
+            os.kill(target.pid, signal.SIGTERM)
         except ProcessLookupError:
             raise Refused(f"{target.describe()}: the process has already ended") from None
         except PermissionError:
             raise Refused(f"{target.describe()}: not allowed to signal pid {target.pid}") from None
-        restart = "" if no_restart else " (Ray restarts it if it has restarts left)"
-        caveat = " Ray may restart it if it was created with max_restarts" if no_restart else ""
-        return f"sent SIGKILL to pid {target.pid} ({target.describe()}){restart}.{caveat}".rstrip()
+        restart = (" A signal cannot stop Ray restarting it if it was created with "
+                   "max_restarts." if no_restart else " Ray restarts it if it has restarts left.")
+        return (f"sent SIGTERM to pid {target.pid} ({target.describe()}).{restart} "
+                "K sends SIGKILL if it does not exit.")
 
     def signal_worker(self, target: Target, force: bool) -> str:
         """SIGTERM (force: SIGKILL) to a worker process on this machine."""

@@ -46,12 +46,51 @@ StoryCheck = Callable[[RunStory, Progress], bool]
 
 
 @dataclass(frozen=True)
+class FibRun:
+    """A step's Fibonacci run: what the app's form is filled with (key F) and what the
+    headless command says, so both launch the same run."""
+
+    pattern: str = "parallel"
+    count: int | None = None  # None: count_per_cpu a CPU, else one per CPU
+    count_per_cpu: int | None = None
+    size: int | None = None  # None: the workload's default
+    return_sequence: bool = False
+    with_local: bool = True  # time the local loop first (the speedup needs it)
+
+    def tasks(self, cpus: int) -> int | None:
+        if self.count is not None:
+            return self.count
+        return self.count_per_cpu * max(1, cpus) if self.count_per_cpu else None
+
+    def args(self, cpus: int) -> list[str]:
+        """`raytui run fib`'s arguments for this run on `cpus` CPUs."""
+        args = ["--pattern", self.pattern]
+        tasks = self.tasks(cpus)
+        if tasks is not None:
+            args += ["--count", str(tasks)]
+        if self.size is not None:
+            args += ["--size", str(self.size)]
+        if self.return_sequence:
+            args.append("--return-sequence")
+        if not self.with_local:
+            args.append("--no-local")
+        return args
+
+
+@dataclass(frozen=True)
 class Step:
     id: str
     key: str  # the app key that launches its workload
-    command: str  # the headless command that does the same
+    cli: str = ""  # the headless command that does the same (a Fibonacci step's: from fib)
     check_story: StoryCheck | None = None  # completes from a run's story
     needs_lab_crossover: bool = False  # completes from a Lab sweep that found a crossover
+    fib: FibRun | None = None  # key F's form is filled with this run
+
+    def command(self, cpus: int) -> str:
+        """The headless command, for a cluster of `cpus` CPUs."""
+        if self.fib is None:
+            return self.cli
+        return " ".join(["raytui", "run", "fib", *self.fib.args(cpus), "--observe"])
 
 
 def _fib(story: RunStory) -> bool:
@@ -71,7 +110,12 @@ def _serial(story: RunStory, _progress: Progress) -> bool:
 
 
 def _oversubscribed(story: RunStory, _progress: Progress) -> bool:
-    return _fib(story) and "saturated" in story.flag_kinds() and story.tasks > story.cores
+    """More tasks than cores submitted at once, seen running side by side, and the cores
+    saturated. Not a serial run: its tasks come one at a time, and a saturated flag then
+    is someone else's load (a real serial run on a busy machine raised it)."""
+    return (_fib(story) and story.result.get("pattern") == "parallel"
+            and "saturated" in story.flag_kinds() and story.tasks > story.cores
+            and story.peak_busy_workers >= min(2.0, story.cores))
 
 
 def _io(story: RunStory, progress: Progress) -> bool:
@@ -87,13 +131,29 @@ def _gsod(story: RunStory, _progress: Progress) -> bool:
     return "stations_in_common" in story.result and story.peak_busy_workers >= 2
 
 
+# How long the runs of steps 2 and 3 must be, from the detectors' windows and a size-
+# 100,000 task's 0.25 s on an idle 2-core machine (tests/integration/test_lessons_real.py
+# runs these very commands): `uneven` averages the busiest worker over its 6 s window, so
+# the serial run keeps one worker busy 1.5 windows (36 tasks, 9 s); `saturated` reads the
+# node CPU Ray's agent reports every 5 s, so every core stays busy two of its periods (40
+# tasks a core). Neither needs the local loop: the point is the pattern, not the speedup.
+SERIAL_TASKS = 36
+OVERSUBSCRIBE_TASKS_PER_CPU = 40
+# Step 5 returns every sequence whole: at size 100,000 that is ~470 MB a task, so a
+# smaller size (43 MB a task), where moving the result still outweighs the work
+IO_SIZE = 30_000
+
 STEPS: tuple[Step, ...] = (
     Step("fanout", "f", "raytui run fib --pattern parallel --observe", _fanout),
-    Step("serial", "F", "raytui run fib --pattern serial --observe", _serial),
-    Step("oversubscribe", "F", "raytui run fib --count 16 --observe", _oversubscribed),
+    Step("serial", "F", check_story=_serial,
+         fib=FibRun("serial", SERIAL_TASKS, with_local=False)),
+    Step("oversubscribe", "F", check_story=_oversubscribed,
+         fib=FibRun(count_per_cpu=OVERSUBSCRIBE_TASKS_PER_CPU, with_local=False)),
     Step("crossover", "L", "raytui lab compute", needs_lab_crossover=True),
-    Step("io", "F", "raytui run fib --return-sequence --observe", _io),
-    Step("gsod", "g", "raytui run gsod --observe", _gsod),
+    Step("io", "F", check_story=_io, fib=FibRun(size=IO_SIZE, return_sequence=True)),
+    # --scale 2: workloads.gsod.WATCHABLE_SCALE, the app's (g); the default scale loads in
+    # well under a second, too short to see two actors busy at once
+    Step("gsod", "g", "raytui run gsod --scale 2 --observe", _gsod),
 )
 
 
@@ -178,13 +238,13 @@ class Lessons:
         self.progress = Progress()
         self.save()
 
-    def overview_lines(self) -> list[str]:
+    def overview_lines(self, cpus: int) -> list[str]:
         """The path as text: one line a step, with its state (for `raytui learn --list`)."""
         lines = [self.ui("title")]
         for number, step in enumerate(STEPS, 1):
             mark = "✓" if self.is_done(step) else "·"
             lines.append(f" {mark} {number}. {self.text(step, 'title')}  "
-                         f"[{self.ui('key')} {step.key} | {step.command}]")
+                         f"[{self.ui('key')} {step.key} | {step.command(cpus)}]")
         done = sum(self.is_done(s) for s in STEPS)
         lines.append(self.ui("progress").format(done=done, total=len(STEPS)))
         return lines

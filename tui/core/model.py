@@ -4,13 +4,23 @@ Everything the panels and the headless commands show comes from one `Snapshot`.
 All classes are frozen dataclasses so a snapshot can be handed between threads
 without copies, and `to_json`/`snapshot_from_json` give a stable JSON form
 (used by `raytui snapshot --json`, `watch --jsonl` and record/replay).
+
+A worker, node or actor that did not change is the same object in the next poll's
+snapshot (the collector keeps what it built), so a snapshot of 16,000 workers costs
+its tuples, not 16,000 objects: nothing in them may depend on the poll. That is why a
+worker carries the time its figures were taken (`Worker.figures_at`), not their age;
+`Worker.figures_age_s` reads their age now (see `_FIGURES_AGE`). The classes held by
+the thousand have `__slots__` (a third of the memory of a `__dict__`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import time
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,6 +28,9 @@ Severity = Literal["info", "warning", "critical"]
 # where a worker's CPU/memory figures came from; "none" means not reported yet (unknown)
 CpuSource = Literal["psutil", "dashboard", "none"]
 ConnectionPhase = Literal["starting", "connected", "stale", "disconnected", "failed"]
+# Ray's agent samples a node's processes every 5 s: an age from the dashboard is said in
+# those steps, rounded up ("at most this old")
+FIGURES_STEP_S = 5.0
 
 
 @dataclass(frozen=True, order=True)
@@ -80,7 +93,7 @@ class ClusterSummary:
     object_store_total_bytes: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Node:
     node_id: str
     ip: str = ""
@@ -105,7 +118,7 @@ class Node:
     figures_known: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gpu:
     """One GPU device of a node, as Ray's agent reports it."""
 
@@ -117,7 +130,7 @@ class Gpu:
     memory_total_bytes: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskRef:
     """The task a worker is running right now."""
 
@@ -126,7 +139,7 @@ class TaskRef:
     actor_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Worker:
     pid: int
     node_id: str
@@ -142,11 +155,56 @@ class Worker:
     gpu_memory_bytes: int | None = None  # GPU memory this process holds, where reported
     gpu_percent: float | None = None  # utilisation of the GPU(s) it uses, where reported
     gpus_allocated: float = 0.0  # logical GPUs its running task holds
-    figures_age_s: float = 0.0  # age of cpu/memory figures (dashboard figures lag)
+    # How old the cpu/memory figures are (dashboard figures lag): with `figures_at`,
+    # their age now, read (a property, see _FIGURES_AGE); without it, the age given
+    # here (a recording, a test's worker; 0: this poll's own, psutil's)
+    figures_age_s: float = field(default=0.0, compare=False)
+    # epoch s when the figures were asked of Ray's agent; None: see figures_age_s
+    figures_at: float | None = None
 
     @property
     def key(self) -> WorkerKey:
         return WorkerKey(self.node_id, self.pid)
+
+    def figures_age_at(self, when: float) -> float:
+        """How old the figures are at `when` (epoch s, e.g. a snapshot's time): in Ray's
+        5 s sampling steps, rounded up (at most this old)."""
+        if self.figures_at is None:
+            given: float = _GIVEN_AGE.__get__(self)
+            return given
+        return figures_age(self.figures_at, when)
+
+
+def figures_age(figures_at: float, when: float) -> float:
+    """The age at `when` of figures asked at `figures_at`, in Ray's 5 s sampling steps,
+    rounded up. Older figures are never younger: the oldest of many is that of the
+    earliest `figures_at`, one call for a node's workers instead of one each."""
+    return FIGURES_STEP_S * math.ceil(max(0.0, when - figures_at) / FIGURES_STEP_S)
+
+
+# `Worker.figures_age_s` as a property over its own slot: the age of the figures now
+# where their time is known, else the age it was given. The collector keeps a worker
+# whose figures did not change as the same object from poll to poll, so it can hold no
+# age (an age stepped every 5 s for every node: at 1,000 nodes 3,200 workers were built
+# again a poll); readers (the panels, the JSON) still read `figures_age_s`, and tests
+# and recordings still give one (`Worker(..., figures_age_s=3.0)`, the JSON key).
+_GIVEN_AGE = Worker.__dict__["figures_age_s"]  # the slot
+
+
+# The age a worker was given (one C call, for loops over every worker: the property is
+# three Python calls); meaningful where `figures_at` is None.
+given_figures_age: Callable[[Worker], float] = _GIVEN_AGE.__get__
+
+
+def _figures_age_now(worker: Worker) -> float:
+    return worker.figures_age_at(time.time())
+
+
+def _give_age(worker: Worker, age: float) -> None:
+    _GIVEN_AGE.__set__(worker, age)  # only the dataclass's own __init__ sets it
+
+
+setattr(Worker, "figures_age_s", property(_figures_age_now, _give_age))  # noqa: B010
 
 
 @dataclass(frozen=True)
@@ -161,7 +219,7 @@ class TaskGroup:
         return sum(self.by_state.values())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Task:
     task_id: str
     name: str
@@ -193,7 +251,7 @@ class TaskSummary:
     counts_total: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Actor:
     actor_id: str
     class_name: str
@@ -267,7 +325,13 @@ class Snapshot:
 
 
 def to_json(obj: Any) -> Any:
-    """A plain-JSON form of any model object (tuples become lists)."""
+    """A plain-JSON form of any model object (tuples become lists). A snapshot's workers
+    say their figures' age at its time (`figures_age_s`) beside `figures_at`."""
+    if isinstance(obj, Snapshot):
+        state = {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        for worker, data in zip(obj.workers, state["workers"], strict=True):
+            data["figures_age_s"] = worker.figures_age_at(obj.time)
+        return state
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, tuple | list):
@@ -278,8 +342,15 @@ def to_json(obj: Any) -> Any:
 
 
 def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
-    """Rebuild a Snapshot from `to_json` output; unknown keys are ignored."""
-    return _build(Snapshot, data)
+    """Rebuild a Snapshot from `to_json` output; unknown keys are ignored. A worker's
+    figures keep the age written with its snapshot (`figures_age_s`), not one counted
+    from `figures_at` to now: a replay shows them as old as they were."""
+    snapshot: Snapshot = _build(Snapshot, data)
+    if any(w.figures_at is not None for w in snapshot.workers):
+        snapshot = dataclasses.replace(snapshot, workers=tuple(
+            dataclasses.replace(w, figures_at=None, figures_age_s=_GIVEN_AGE.__get__(w))
+            if w.figures_at is not None else w for w in snapshot.workers))
+    return snapshot
 
 
 def _build(cls: Any, data: Any) -> Any:

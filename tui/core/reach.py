@@ -23,13 +23,8 @@ import sys
 from dataclasses import dataclass
 from typing import IO
 
-from tui.core.connection import (
-    ConnectError,
-    auth_headers,
-    check_reachable,
-    read_auth_token,
-    split_host_port,
-)
+from tui.core.address import ConnectError, check_reachable, split_host_port
+from tui.core.auth import auth_headers, read_auth_token
 from tui.core.text import error_line
 
 PROBE_TIMEOUT_S = 3.0
@@ -152,7 +147,7 @@ def _child_env() -> dict[str, str]:
 
 def _lookup_main(hostport: str) -> int:
     """Child side: one KV read through Ray's standalone GCS client, one JSON line out."""
-    from tui.core.connection import enable_token_mode
+    from tui.core.auth import enable_token_mode
 
     enable_token_mode()
     try:

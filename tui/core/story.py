@@ -10,6 +10,7 @@ rows when the caller has them (exact), else from the running task each poll saw.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -21,7 +22,10 @@ BUSY_SHARE_MIN = 0.02  # a worker below this share of the busy time is listed as
 ONE_WORKER_SHARE = 0.8  # "one worker ran it all" at or above this share of the tasks
 ALL_CORES_BUSY = 0.75  # mean busy cores at or above this share of the cores
 FREE_CPU = 0.75  # "a CPU stayed free": at least this many cores idle on average
-BUSY_WORKER_PERCENT = 50.0  # a worker at or above this share of a core is busy at that poll
+# a worker is busy at a poll when it runs a task or actor method, or burns at least this
+# share of a core: on a machine loaded by others, two tasks side by side can get less
+# than half a core each, and they are still side by side
+BUSY_WORKER_PERCENT = 50.0
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,12 @@ class RunStory:
     wall_s: float
     cores: float  # logical CPUs of the cluster
     peak_busy_cores: float
-    mean_busy_cores: float
+    mean_busy_cores: float  # from the first to the last poll where a worker was busy
     workers: tuple[WorkerShare, ...]  # busiest first
     tasks: int
     tasks_exact: bool  # from the run's task rows, not from polls
-    peak_busy_workers: int  # most workers busy at the same poll (actors loading in parallel)
+    peak_busy_workers: int  # most workers busy at the same poll (tasks side by side,
+    # actors loading in parallel): running something, or at BUSY_WORKER_PERCENT+ CPU
     flags: tuple[FlagSpan, ...]
     verdict: str
     result: dict[str, Any] = field(default_factory=dict)
@@ -67,6 +72,7 @@ class _WorkerTally:
     busy_s: float = 0.0
     tasks: set[str] = field(default_factory=set)
     doing: dict[str, int] = field(default_factory=dict)
+    ran: bool = False  # seen running a task or actor method, or hosting an actor
 
 
 @dataclass
@@ -86,8 +92,11 @@ class RunObserver:
         self._last_time: float | None = None
         self._workers: dict[WorkerKey, _WorkerTally] = {}
         self._flags: dict[str, _FlagTally] = {}
+        # the mean counts the polls from the first to the last one where a worker was
+        # busy: a run's local loop before its tasks (fib's default) is not idle cores
         self._busy_samples = 0
         self._busy_sum = 0.0
+        self._busy_pending: tuple[int, float] = (0, 0.0)  # polls since the last busy one
         self._busy_peak = 0.0
         self._busy_workers_peak = 0
         self._cores = 0.0
@@ -106,14 +115,14 @@ class RunObserver:
             tally = self._workers.setdefault(worker.key, _WorkerTally())
             tally.busy_s += worker.cpu_percent / 100.0 * gap
             busy_cores += worker.cpu_percent / 100.0
-            busy_workers += worker.cpu_percent >= BUSY_WORKER_PERCENT
+            busy_workers += (worker.running_task is not None
+                             or worker.cpu_percent >= BUSY_WORKER_PERCENT)
             task = worker.running_task
+            tally.ran = tally.ran or task is not None or worker.actor_id is not None
             if task is not None and task.actor_id is None:  # tasks, not actor methods
                 tally.tasks.add(task.task_id)
                 tally.doing[task.name] = tally.doing.get(task.name, 0) + 1
-        self._busy_samples += 1
-        self._busy_sum += busy_cores
-        self._busy_peak = max(self._busy_peak, busy_cores)
+        self._add_busy(busy_cores, busy_workers > 0)
         self._busy_workers_peak = max(self._busy_workers_peak, busy_workers)
         seen = set()
         for flag in snapshot.flags:
@@ -129,28 +138,47 @@ class RunObserver:
                 tally_flag.cleared = True
                 tally_flag.last_seen = snapshot.time
 
+    def _add_busy(self, busy_cores: float, active: bool) -> None:
+        self._busy_peak = max(self._busy_peak, busy_cores)
+        if not active and not self._busy_samples:
+            return  # the run's workers have not started yet
+        samples, total = self._busy_pending
+        samples, total = samples + 1, total + busy_cores
+        if active:  # the polls up to this one are part of the busy span
+            self._busy_samples += samples
+            self._busy_sum += total
+            samples, total = 0, 0.0
+        self._busy_pending = (samples, total)
+
     def finish(self, ended_at: float, result: Mapping[str, Any] | None = None,
                task_rows: Iterable[Task] | None = None) -> RunStory:
         """The story; `task_rows` (the run's own tasks from the state API) make the
         per-worker task counts exact."""
         self.ended_at = ended_at
-        exact_counts: dict[WorkerKey, int] | None = None
+        # from the run's rows: the functions each worker ran, by count (None: no rows)
+        rows_ran: dict[WorkerKey, Counter[str]] | None = None
         if task_rows is not None:
-            exact_counts = {}
+            rows_ran = defaultdict(Counter)
             for task in task_rows:
                 if task.worker_pid and task.node_id and not task.actor_id:
-                    key = WorkerKey(task.node_id, task.worker_pid)
-                    exact_counts[key] = exact_counts.get(key, 0) + 1
+                    rows_ran[WorkerKey(task.node_id, task.worker_pid)][task.name] += 1
         total_busy = sum(t.busy_s for t in self._workers.values())
-        keys = set(self._workers) | set(exact_counts or {})
+        keys = set(self._workers) | set(rows_ran or {})
         shares = []
         for key in keys:
             tally = self._workers.get(key, _WorkerTally())
-            tasks = exact_counts.get(key, 0) if exact_counts is not None else len(tally.tasks)
+            by_rows = rows_ran.get(key, Counter()) if rows_ran is not None else None
+            tasks = by_rows.total() if by_rows is not None else len(tally.tasks)
             share = tally.busy_s / total_busy if total_busy > 0 else 0.0
-            if tasks == 0 and share < BUSY_SHARE_MIN:
-                continue  # an idle worker of the pool: not part of this run's story
-            doing = max(tally.doing, key=tally.doing.__getitem__) if tally.doing else ""
+            if tasks == 0 and (share < BUSY_SHARE_MIN or not tally.ran):
+                # an idle worker of the pool, or one that only started up (a worker Ray
+                # starts beside the busy ones burns CPU importing, and then hosts nothing
+                # and runs nothing): not this run's story
+                continue
+            # what the polls saw it run most; else what its rows say (a loaded machine's
+            # polls can miss a worker's running task while its rows still count it)
+            ran = tally.doing or by_rows or {}
+            doing = max(ran, key=ran.__getitem__) if ran else ""
             shares.append(WorkerShare(key, doing, tally.busy_s, share, tasks))
         shares.sort(key=lambda w: (-w.busy_s, -w.tasks, w.key))
         spans = tuple(
@@ -166,7 +194,7 @@ class RunObserver:
             mean_busy_cores=mean,
             workers=tuple(shares),
             tasks=sum(w.tasks for w in shares),
-            tasks_exact=exact_counts is not None,
+            tasks_exact=rows_ran is not None,
             peak_busy_workers=self._busy_workers_peak,
             flags=spans,
             verdict="",
@@ -193,7 +221,9 @@ def verdict(story: RunStory) -> str:
     if "years" in result and "stations_in_common" in result:
         actors = [w for w in story.workers if w.share >= 0.2]
         together = "in parallel" if story.peak_busy_workers >= 2 else "one after the other"
-        return (f"{len(actors)} actors loaded their years {together} "
+        loaded = ("only 1 actor was seen loading" if len(actors) == 1
+                  else f"{len(actors)} actors loaded their years {together}")
+        return (f"{loaded} "
                 f"({result.get('load_s', 0):.1f} s); {result['stations_in_common']} stations "
                 f"are in both years")
     if result.get("return_sequence") and isinstance(speedup, int | float):

@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from tui.core.connection import ConnectError, RayConnection
+from tui.core.address import ConnectError
+from tui.core.connection import RayConnection
 from tui.core.events import EventLog
 from tui.core.history import History
 from tui.core.model import ConnectionPhase, Snapshot, Status

@@ -153,6 +153,7 @@ class WorkloadRun:
         assert isinstance(event, Finished)
         message = "" if event.succeeded else event.error_line
         to_json = getattr(event.result, "to_json", None)
+        data = to_json() if callable(to_json) else event.result  # GSOD's is a dict already
         return WorkloadUpdate(title, event.state.status, job_id, message=message,
                               result=event.summary,
-                              result_data=to_json() if callable(to_json) else None)
+                              result_data=data if isinstance(data, dict) else None)

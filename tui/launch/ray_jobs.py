@@ -44,7 +44,7 @@ class JobLauncher:
     def __init__(self, dashboard_url: str) -> None:
         from ray.job_submission import JobSubmissionClient
 
-        from tui.core.connection import enable_token_mode
+        from tui.core.auth import enable_token_mode
 
         enable_token_mode()
         self.dashboard_url = dashboard_url

@@ -12,6 +12,9 @@ from textual.widgets import Static
 SPARK_CHARS = " ▁▂▃▄▅▆▇█"
 SEVERITY_STYLE = {"info": "bold cyan", "warning": "bold yellow", "critical": "bold red"}
 SEVERITY_MARK = {"info": "i", "warning": "!", "critical": "!!"}
+# the progress bar's parts: finished, failed, running, pending (others are not drawn)
+PROGRESS_PARTS = (("FINISHED", "█", "green"), ("FAILED", "█", "red"),
+                  ("RUNNING", "▓", "cyan"), ("PENDING", "░", ""))
 
 
 def show(widget: Static, content: Text | str) -> None:
@@ -66,6 +69,24 @@ def _cpu_bar(percent: int, width: int) -> Text:
     text.append("·" * (width - filled), style="dim")
     text.append(f" {percent:3.0f}%")
     return text
+
+
+def progress_bar(counts: dict[str, int], width: int) -> Text:
+    """Finished, failed, running and pending as one bar of `width` cells, in proportion
+    (a part that is not zero gets at least one cell)."""
+    total = sum(counts.get(state, 0) for state, _, _ in PROGRESS_PARTS)
+    bar = Text()
+    if total == 0:
+        return Text("·" * width, style="dim")
+    cells = [(counts.get(state, 0) * width / total, char, style)
+             for state, char, style in PROGRESS_PARTS]
+    sizes = [max(1, round(share)) if share else 0 for share, _, _ in cells]
+    while sum(sizes) > width:  # rounding up the small parts: take it from the biggest
+        sizes[sizes.index(max(sizes))] -= 1
+    sizes[sizes.index(max(sizes))] += width - sum(sizes)
+    for size, (_, char, style) in zip(sizes, cells, strict=True):
+        bar.append(char * size, style=style)
+    return bar
 
 
 def sparkline(values: list[float], width: int, top: float = 100.0) -> str:

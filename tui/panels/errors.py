@@ -1,8 +1,8 @@
 """Errors tab: failed tasks grouped by function and error type, dead actors and why.
 
 Its data is not in the Snapshot: `detail=true` lists are big, so they are asked only
-while this tab is shown (at most every REFRESH_S, in a thread worker) through
-`tui/core/sources/errors.py`. Enter opens the whole error text (copyable).
+while this tab is shown (at most every REFRESH_S, in a thread worker: `OnDemandPanel`)
+through `tui/core/sources/errors.py`. Enter opens the whole error text (copyable).
 """
 
 from __future__ import annotations
@@ -11,19 +11,17 @@ import time
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from tui.core.control import Target
 from tui.core.model import Snapshot
 from tui.core.sources.errors import DeadActor, ErrorGroup, ErrorReport
-from tui.core.text import error_line
 from tui.panels.cells import show
 from tui.panels.keyed_table import KeyedTable
+from tui.panels.on_demand import OnDemandPanel
 from tui.panels.protocol import Detail
-from tui.panels.view import ViewState
 
 REFRESH_S = 3.0
 FetchErrors = Callable[[], ErrorReport]
@@ -33,7 +31,8 @@ def clock(ms: int | None) -> str:
     return time.strftime("%H:%M:%S", time.localtime(ms / 1000)) if ms else "-"
 
 
-class ErrorsPanel(Vertical):
+class ErrorsPanel(OnDemandPanel[ErrorReport]):
+    APP_FETCH = "fetch_errors"
     DEFAULT_CSS = """
     ErrorsPanel #errors-caption { height: 1; color: $text-muted; }
     ErrorsPanel #errors-preview { height: 2; color: $text; border-top: solid $primary; }
@@ -41,15 +40,7 @@ class ErrorsPanel(Vertical):
 
     def __init__(self, fetch: FetchErrors | None = None, refresh_s: float = REFRESH_S,
                  **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._fetch = fetch
-        self.refresh_s = refresh_s
-        self.report: ErrorReport | None = None
-        self.fetches = 0
-        self.failure = ""  # the last fetch's error, one line
-        self._asked_at = 0.0
-        self._in_flight = False
-        self._view = ViewState()
+        super().__init__(fetch, refresh_s, **kwargs)
 
     def compose(self) -> ComposeResult:
         yield Static("asking Ray for failed tasks and dead actors...", id="errors-caption")
@@ -62,43 +53,9 @@ class ErrorsPanel(Vertical):
     def table(self) -> KeyedTable:
         return self.query_one("#errors-table", KeyedTable)
 
-    # --- data ---------------------------------------------------------------
-
-    def show(self, snapshot: Snapshot, view: ViewState) -> None:
-        """Draw the last answer with this filter; ask again when it is older than refresh_s."""
-        self._view = view
-        self._draw()
-        self.refresh_if_due()
-
-    def _fetcher(self) -> FetchErrors | None:
-        """The fetch given, else the app's `fetch_errors` (the app knows the cluster)."""
-        return self._fetch or getattr(self.app, "fetch_errors", None)
-
-    def refresh_if_due(self, force: bool = False) -> None:
-        fetch = self._fetcher()
-        if fetch is None or self._in_flight:
-            return
-        if force or time.monotonic() - self._asked_at >= self.refresh_s:
-            self._in_flight = True
-            self._asked_at = time.monotonic()
-            self._load(fetch)
-
-    @work(thread=True, exclusive=True, group="errors-fetch")
-    def _load(self, fetch: FetchErrors) -> None:
-        try:
-            report, failure = fetch(), ""
-        except Exception as err:  # the tab says so in one line; the app keeps running
-            report, failure = None, error_line(err)
-        self.app.call_from_thread(self._arrived, report, failure)
-
-    def _arrived(self, report: ErrorReport | None, failure: str) -> None:
-        self._in_flight = False
-        self.fetches += 1
-        self.failure = failure
-        if report is not None:
-            self.report = report
-        if self.is_mounted:
-            self._draw()
+    @property
+    def report(self) -> ErrorReport | None:
+        return self.answer
 
     # --- drawing ------------------------------------------------------------
 

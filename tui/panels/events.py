@@ -49,6 +49,7 @@ class EventsPanel(Vertical):
     def __init__(self, maxlen: int = MAX_KEPT, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._kept: deque[tuple[str, Event]] = deque(maxlen=maxlen)
+        self._known: set[Event] = set()  # the kept events, to keep each once
         self._count = 0
         self._fed: Snapshot | None = None
 
@@ -74,9 +75,15 @@ class EventsPanel(Vertical):
         self.add(snapshot.events)
 
     def add(self, events: Iterable[Event]) -> None:
+        """Keep events not kept yet (a replay seeking back hands some over again)."""
         for event in events:
+            if event in self._known:
+                continue
+            if len(self._kept) == self._kept.maxlen:
+                self._known.discard(self._kept[0][1])
             self._count += 1
             self._kept.append((f"event-{self._count}", event))
+            self._known.add(event)
 
     def show(self, snapshot: Snapshot, view: ViewState) -> None:
         self.keep(snapshot)  # the app may feed it already; each snapshot counts once

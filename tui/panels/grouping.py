@@ -12,8 +12,10 @@ the row under the cursor (and puts the cursor on its group row).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any, Generic, Protocol, TypeVar
 
 from textual import on
 from textual.binding import Binding
@@ -28,6 +30,46 @@ from tui.panels.view import ViewState
 GROUP_PREFIX = "group:"
 OPEN_WHEN_AT_MOST = 200  # rows: a list this small opens every group by default
 FILTER_OPENS_AT_MOST = 300  # rows a filter opens (a few screens; adding rows is what costs)
+
+
+Member = TypeVar("Member")
+MemberT_co = TypeVar("MemberT_co", covariant=True)
+
+
+class Group(Protocol[MemberT_co]):
+    """What the layout needs of a panel's group (a node's workers, a class's actors)."""
+
+    @property
+    def group_id(self) -> str: ...
+
+    @property
+    def matching(self) -> Sequence[MemberT_co]:
+        """The members the filter keeps (all of them without a filter)."""
+
+
+GroupT = TypeVar("GroupT", bound=Group[Any])
+
+
+def by_key(items: Iterable[Member], key: Callable[[Member], str]) -> dict[str, list[Member]]:
+    """Items in lists by `key`, in the order first seen. Runs over every row every poll:
+    `groupby` takes each run of equal keys in C (a node's workers mostly come together)."""
+    groups: dict[str, list[Member]] = {}
+    for name, run in groupby(items, key):
+        members = groups.get(name)
+        if members is None:
+            groups[name] = list(run)
+        else:
+            members.extend(run)
+    return groups
+
+
+@dataclass
+class GroupLayout(Generic[GroupT, Member]):
+    """The rows to show, in order: group rows (when grouped) and the open groups' members."""
+
+    order: list[str] = field(default_factory=list)
+    group_rows: dict[str, tuple[GroupT, bool]] = field(default_factory=dict)  # key -> open?
+    members: dict[str, Member] = field(default_factory=dict)  # member row key -> member
 
 
 def group_key(group_id: str) -> str:
@@ -57,28 +99,35 @@ class Expansion:
             self._toggled = {g: v for g, v in self._toggled.items() if g in group_ids}
 
 
+BUILD_MARGIN = 4  # rows built beyond the screen's edges (a scroll past them redraws)
+
+
+def rows_to_build(table: KeyedTable, order: Sequence[str]) -> range:
+    """Indexes (in `order`) of the rows that will be on screen after the sync: the view
+    stays where it is while the selected row stays in it, else DataTable scrolls the
+    least that shows that row, which puts it at the top edge (it went up) or the bottom
+    edge (it went down). The header's row and the margin cover the edges' slack."""
+    height = max(1, table.size.height)
+    top = int(table.scroll_y)
+    selected = table.selected_key
+    index = order.index(selected) if selected is not None and selected in order else None
+    if index is not None and not top <= index < top + height:
+        top = index if index < top else max(0, index - height + 1)
+    return range(max(0, top - BUILD_MARGIN), top + height + BUILD_MARGIN)
+
+
 def rows_to_sync(table: KeyedTable, order: Sequence[str],
                  build: Callable[[str], Sequence[object]]) -> dict[str, Sequence[object]]:
-    """Cells for every row in `order`, built only for the rows near the screen (and
-    near where the selected row is going: the view follows it) and the rows not shown
-    yet; the others keep the cells they have (nobody sees them until a scroll, and a
-    scroll redraws). Ordering and filtering still see every row."""
-    visible = set(table.rows_in_view())
-    selected = table.selected_key
-    if selected is not None and selected in order:
-        index = order.index(selected)
-        visible.update(table.rows_in_view(around=index))
-    rows: dict[str, Sequence[object]] = {}
-    fresh = set()
-    for index, key in enumerate(order):
-        shown = None if index in visible else table.cells_of(key)
-        if shown is None:
-            rows[key] = build(key)
-            fresh.add(key)
-        else:
-            rows[key] = shown
+    """Cells for the rows on screen after the sync (`rows_to_build`) and the rows not
+    shown yet; sync the table with `keep_others`, so the other rows keep the cells they
+    have (nobody sees them until a scroll, and a scroll redraws). Ordering and filtering
+    still see every row."""
+    shown = table.shown_keys
+    rows = {order[i]: build(order[i]) for i in rows_to_build(table, order) if i < len(order)}
+    rows.update((key, build(key)) for key in [k for k in order if k not in shown]
+                if key not in rows)
     if isinstance(table, GroupedTable):
-        table.fresh_keys = fresh
+        table.fresh_keys = set(rows)
     return rows
 
 
@@ -162,13 +211,69 @@ class GroupedPanel(Vertical):
         # what was drawn last: needed to redraw on resize, scroll, open/close and details
         self._last: tuple[Snapshot, ViewState] | None = None
         self.open_groups: list[str] = []
+        self._table: GroupedTable | None = None
 
     @property
     def table(self) -> GroupedTable:
-        return self.query_one(f"#{self.TABLE_ID}", GroupedTable)
+        # looked up once: a DOM query per row built costs more than the row (~15 us)
+        table = self._table
+        if table is None:
+            table = self._table = self.query_one(f"#{self.TABLE_ID}", GroupedTable)
+        return table
 
     def show(self, snapshot: Snapshot, view: ViewState) -> None:
         raise NotImplementedError
+
+    def lay_out(self, groups: Iterable[GroupT], *, rows: int, filtering: bool,
+                group_sort: Callable[[GroupT], Any], member_sort: Callable[[Member], Any],
+                member_key: Callable[[Member], str]) -> GroupLayout[GroupT, Member]:
+        """Order the groups and the members of the open ones, and note which groups are
+        open (`open_groups`, `table.group_of`). One group is no group: its members are
+        the rows. Every group is sorted (the order is over all rows); only the open
+        groups' members are."""
+        groups = list(groups)
+        grouped = len(groups) > 1
+        self.expansion.forget_all_but({g.group_id: g for g in groups})
+        small = rows <= OPEN_WHEN_AT_MOST
+        budget = FILTER_OPENS_AT_MOST
+        layout: GroupLayout[GroupT, Member] = GroupLayout()
+        group_of: dict[str, str] = {}
+        self.open_groups = []
+        for group in sorted(groups, key=group_sort):
+            if not group.matching:
+                continue
+            is_open = True
+            if grouped:
+                default = small or (filtering and len(group.matching) <= budget)
+                is_open = self.expansion.is_open(group.group_id, default)
+                key = group_key(group.group_id)
+                layout.group_rows[key] = (group, is_open)
+                layout.order.append(key)
+            if not is_open:
+                continue
+            self.open_groups.append(group.group_id)
+            if filtering:
+                budget -= len(group.matching)
+            for member in sorted(group.matching, key=member_sort):
+                key = member_key(member)
+                layout.order.append(key)
+                group_of[key] = group.group_id
+                layout.members[key] = member
+        self.table.group_of = group_of
+        return layout
+
+    def draw(self, layout: GroupLayout[GroupT, Member],
+             group_row: Callable[[GroupT, bool], Sequence[object]],
+             member_row: Callable[[Member], Sequence[object]]) -> None:
+        """Sync the table to the layout, building cells only for the rows near the screen."""
+        group_rows, members = layout.group_rows, layout.members
+
+        def build(key: str) -> Sequence[object]:
+            group = group_rows.get(key)
+            return group_row(*group) if group is not None else member_row(members[key])
+
+        table = self.table
+        table.sync(rows_to_sync(table, layout.order, build), layout.order, keep_others=True)
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

@@ -1,7 +1,7 @@
 """Jobs tab: the cluster's jobs from the jobs API (id, status, entrypoint, start, duration).
 
-Asked while the tab is shown (at most every REFRESH_S, in a thread worker). `l` opens a
-job's log and `k` stops it: the app asks `selected_target()` for the row.
+Asked while the tab is shown (at most every REFRESH_S, in a thread worker: `OnDemandPanel`).
+`l` opens a job's log and `k` stops it: the app asks `selected_target()` for the row.
 """
 
 from __future__ import annotations
@@ -10,19 +10,16 @@ import time
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.core.control import Target
 from tui.core.model import Snapshot
 from tui.core.sources.jobs_api import JobRow
-from tui.core.text import error_line
 from tui.panels.cells import show
 from tui.panels.keyed_table import KeyedTable
+from tui.panels.on_demand import OnDemandPanel
 from tui.panels.protocol import Detail
-from tui.panels.view import ViewState
 
 REFRESH_S = 3.0
 FetchJobs = Callable[[], list[JobRow]]
@@ -50,23 +47,16 @@ def start_text(ms: int | None, today: float | None = None) -> str:
     return time.strftime("%H:%M:%S" if same_day else "%m-%d %H:%M", when)
 
 
-class JobsPanel(Vertical):
+class JobsPanel(OnDemandPanel[list[JobRow]]):
+    APP_FETCH = "fetch_jobs"
     DEFAULT_CSS = """
     JobsPanel #jobs-caption { height: 1; color: $text-muted; }
     """
 
     def __init__(self, fetch: FetchJobs | None = None, refresh_s: float = REFRESH_S,
                  now: Callable[[], float] = time.time, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._fetch = fetch
-        self.refresh_s = refresh_s
+        super().__init__(fetch, refresh_s, **kwargs)
         self._now = now
-        self.jobs: list[JobRow] | None = None
-        self.fetches = 0
-        self.failure = ""
-        self._asked_at = 0.0
-        self._in_flight = False
-        self._view = ViewState()
 
     def compose(self) -> ComposeResult:
         yield Static("asking Ray for its jobs...", id="jobs-caption")
@@ -79,40 +69,9 @@ class JobsPanel(Vertical):
     def table(self) -> KeyedTable:
         return self.query_one("#jobs-table", KeyedTable)
 
-    def show(self, snapshot: Snapshot, view: ViewState) -> None:
-        self._view = view
-        self._draw()
-        self.refresh_if_due()
-
-    def _fetcher(self) -> FetchJobs | None:
-        """The fetch given, else the app's `fetch_jobs` (the app knows the cluster)."""
-        return self._fetch or getattr(self.app, "fetch_jobs", None)
-
-    def refresh_if_due(self, force: bool = False) -> None:
-        fetch = self._fetcher()
-        if fetch is None or self._in_flight:
-            return
-        if force or time.monotonic() - self._asked_at >= self.refresh_s:
-            self._in_flight = True
-            self._asked_at = time.monotonic()
-            self._load(fetch)
-
-    @work(thread=True, exclusive=True, group="jobs-fetch")
-    def _load(self, fetch: FetchJobs) -> None:
-        try:
-            jobs, failure = fetch(), ""
-        except Exception as err:
-            jobs, failure = None, error_line(err)
-        self.app.call_from_thread(self._arrived, jobs, failure)
-
-    def _arrived(self, jobs: list[JobRow] | None, failure: str) -> None:
-        self._in_flight = False
-        self.fetches += 1
-        self.failure = failure
-        if jobs is not None:
-            self.jobs = jobs
-        if self.is_mounted:
-            self._draw()
+    @property
+    def jobs(self) -> list[JobRow] | None:
+        return self.answer
 
     def _draw(self) -> None:
         now = self._now()

@@ -2,20 +2,21 @@
 
 Every panel table goes through `KeyedTable.sync`: rows are identified by a stable key
 (worker, actor, task id), cells are compared to what is shown and updated one by one,
-and the cursor follows its row (not its index) across refreshes and sorts.
+and the cursor follows its row (not its index) across refreshes and sorts. Cells are
+rendered by content (tui/panels/table_render.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import KeysView, Mapping, Sequence
+from collections.abc import Container, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
 from rich.text import Text
-from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from tui.panels.cells import KeyedText
+from tui.panels.table_render import ContentRenderedTable, RenderCounts
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -34,8 +35,9 @@ REMOVE_ONE_BY_ONE_AT_MOST = 32
 
 
 @dataclass
-class SyncCounts:
-    """What `sync` did, counted since the table was made (tests and benches read it)."""
+class SyncCounts(RenderCounts):
+    """What `sync` did, counted since the table was made (tests and benches read it);
+    with the cells drawn (RenderCounts)."""
 
     cell_updates: int = 0  # cells changed in place
     rows_added: int = 0
@@ -44,7 +46,7 @@ class SyncCounts:
     full_repaints: int = 0  # whole-table repaints (rows came or went, a column widened)
 
 
-class KeyedTable(DataTable[Any]):
+class KeyedTable(ContentRenderedTable):
     """Columns are fixed at construction; the first column must hold a `KeyedText`."""
 
     _defer_refresh = False  # a class default: DataTable.__init__ refreshes already
@@ -55,7 +57,7 @@ class KeyedTable(DataTable[Any]):
         self._shown: dict[str, tuple[Any, ...]] = {}
         self._order: dict[str, int] = {}
         self._order_list: list[str] = []
-        self.counts = SyncCounts()  # the public repaint hook
+        self.counts: SyncCounts = SyncCounts()  # the public repaint hook
 
     def refresh(self, *args: Any, **kwargs: Any) -> Self:
         # update_cell refreshes the whole table on every call; during `sync` one
@@ -113,13 +115,17 @@ class KeyedTable(DataTable[Any]):
             return None
         return None if row_key.value is None else str(row_key.value)
 
-    def sync(self, rows: Mapping[str, Sequence[Any]], order: Sequence[str]) -> None:
-        """Show exactly `rows` (key -> cells) in `order` (keys, first row first)."""
+    def sync(self, rows: Mapping[str, Sequence[Any]], order: Sequence[str], *,
+             keep_others: bool = False) -> None:
+        """Show exactly `rows` (key -> cells) in `order` (keys, first row first).
+        With `keep_others`, the rows of `order` missing from `rows` keep the cells they
+        have (a big table passes only the rows near the screen)."""
         selected = self.selected_key
         column_keys = self.column_keys
         self._defer_refresh = True
         try:
-            changed = self._apply_cells(rows, column_keys)
+            changed = self._apply_cells(rows, set(order) if keep_others else rows,
+                                        column_keys)
         finally:
             self._defer_refresh = False
         # Repaint only what changed: on a live but idle cluster that is a few rows whose
@@ -140,13 +146,13 @@ class KeyedTable(DataTable[Any]):
         if selected is not None and selected in self._shown:
             self._move_to(selected)
 
-    def _apply_cells(self, rows: Mapping[str, Sequence[Any]],
+    def _apply_cells(self, rows: Mapping[str, Sequence[Any]], wanted: Container[str],
                      column_keys: list[str]) -> set[str] | None:
         """Bring the shown cells to `rows`: the keys of the rows that changed, or None
         when rows came or went or a column widened (the whole table moves then)."""
         changed: set[str] = set()
         everything = False
-        gone = [k for k in self._shown if k not in rows]
+        gone = [k for k in self._shown if k not in wanted]
         if len(gone) > REMOVE_ONE_BY_ONE_AT_MOST:
             # DataTable.remove_row renumbers every row (O(rows) each): past a few dozen,
             # starting over and adding the rows back is far cheaper

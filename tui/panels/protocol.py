@@ -8,7 +8,7 @@ can say what its selected row is. The app keeps one table of panes (`tui/app.py`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -17,6 +17,7 @@ from textual.widget import Widget
 
 from tui.core.model import Snapshot
 from tui.panels.view import ViewState
+from workloads.gsod.progress_lines import GsodProgress
 
 Detail = tuple[str, Text]  # a modal's title and body
 
@@ -47,6 +48,14 @@ class NodesOnScreen(Protocol):
     def nodes_on_screen(self) -> list[str]:
         """Node ids this panel shows in detail now (selected first); the app asks the
         source to refresh those first (`want_nodes`, where the source has it)."""
+
+
+@runtime_checkable
+class ShowsLoadProgress(Protocol):
+    """A panel that draws the load progress of a launched workload's actors (by actor
+    id), as the Workload tab reads it from the run's output (tui/panels/workload.py)."""
+
+    load_progress: Mapping[str, GsodProgress]
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,8 @@ class TaskStreamPanel(Static):
 
     def show(self, snapshot: Snapshot, view: ViewState) -> None:
         width = max(10, (self.size.width or 80) - LABEL_WIDTH - 1)
-        self.lanes = [lane for lane in lanes(view.recent(WINDOW_S), width, max_lanes=None)
-                      if view.matches(lane.label, *filter(None, lane.cells))][:self.max_lanes]
+        self.lanes = lanes(view.recent(WINDOW_S), width, max_lanes=self.max_lanes,
+                           keep=lambda lane: view.matches(lane.label, *filter(None, lane.cells)))
         show(self, render(self.lanes, width))
 
     def selected_detail(self) -> Detail | None:

@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from tui.core.kinds import STATE_GROUPS, state_group
 from tui.core.model import Snapshot, Task
-from tui.panels.cells import fields_text, show
+from tui.panels.cells import fields_text, progress_bar, show
 from tui.panels.keyed_table import KeyedTable
 from tui.panels.protocol import Detail
 from tui.panels.view import ViewState
@@ -17,30 +17,8 @@ from tui.panels.view import ViewState
 COUNTS_AGE_SHOWN_S = 5.0
 RATE_WINDOW_S = 10.0
 PROGRESS_WIDTH = 16
-# the progress bar's parts: finished, failed, running, pending (others are not drawn)
-PROGRESS_PARTS = (("FINISHED", "█", "green"), ("FAILED", "█", "red"),
-                  ("RUNNING", "▓", "cyan"), ("PENDING", "░", ""))
-
 STATES = STATE_GROUPS  # the columns; others go to "other"
 column_of = state_group
-
-
-def progress_bar(counts: dict[str, int], width: int) -> Text:
-    """Finished, failed, running and pending as one bar of `width` cells, in proportion
-    (a part that is not zero gets at least one cell)."""
-    total = sum(counts.get(state, 0) for state, _, _ in PROGRESS_PARTS)
-    bar = Text()
-    if total == 0:
-        return Text("·" * width, style="dim")
-    cells = [(counts.get(state, 0) * width / total, char, style)
-             for state, char, style in PROGRESS_PARTS]
-    sizes = [max(1, round(share)) if share else 0 for share, _, _ in cells]
-    while sum(sizes) > width:  # rounding up the small parts: take it from the biggest
-        sizes[sizes.index(max(sizes))] -= 1
-    sizes[sizes.index(max(sizes))] += width - sum(sizes)
-    for size, (_, char, style) in zip(sizes, cells, strict=True):
-        bar.append(char * size, style=style)
-    return bar
 
 
 def finishing_rates(snapshots: list[Snapshot]) -> dict[str, float]:

@@ -10,13 +10,15 @@ dashboard) says how old; figures never reported show `?`, not 0.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
+from operator import attrgetter
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from tui.core.model import Flag, Node, Snapshot, Worker
+from tui.core.model import Flag, Node, Snapshot, Worker, figures_age, given_figures_age
 from tui.panels.cells import (
     SEVERITY_MARK,
     SEVERITY_STYLE,
@@ -26,24 +28,20 @@ from tui.panels.cells import (
     show,
     sparkline,
 )
-from tui.panels.grouping import (
-    FILTER_OPENS_AT_MOST,
-    OPEN_WHEN_AT_MOST,
-    GroupedPanel,
-    GroupedTable,
-    group_key,
-    rows_to_sync,
-)
+from tui.panels.grouping import GroupedPanel, GroupedTable, by_key, group_key
 from tui.panels.protocol import Detail
 from tui.panels.view import ViewState
 
 SPARK_WIDTH = 12
 SPARK_WINDOW_S = 60.0
-SORTS = ("cpu", "rss", "pid", "node", "task")
+SORTS = ("cpu", "rss", "pid", "node", "task", "uss")
 COLUMNS = [("node", "node"), ("pid", "pid"), ("doing", "running now"),
-           ("cpu", "CPU of 1 core"), ("spark", "last 60 s"), ("rss", "RSS")]
+           ("cpu", "CPU of 1 core"), ("spark", "last 60 s"), ("rss", "RSS"),
+           ("uss", "USS")]  # USS: memory only this process holds (its cost if killed)
 GPU_COLUMN = ("gpu", "GPU mem/use/alloc")
 CPU_BAR_WIDTH = 8
+NAME_AT_LEAST = 21  # cells of "running now": the tutorial's fibonacci_distributed whole (at 80
+# columns the USS column then starts off screen, a scroll away)
 UNKNOWN_CPU = Text("?".rjust(CPU_BAR_WIDTH + 5))  # as wide as a bar: never reported
 
 
@@ -111,15 +109,24 @@ class NodeGroup:
     busy: int = 0
     cpu: float | None = None  # sum over workers with known figures
     rss: int = 0
+    uss: int | None = None  # sum over workers whose USS is reported (None: none is)
     unknown: int = 0  # workers whose figures were never reported
     oldest_s: float = 0.0  # age of the oldest figures
+
+    @property
+    def group_id(self) -> str:
+        return self.node_id
 
     @classmethod
     def of(cls, node_id: str, workers: list[Worker], matching: list[Worker]) -> NodeGroup:
         # runs for every worker at every poll: locals, and is_busy inlined
-        busy = unknown = rss = 0
+        busy = unknown = rss = uss = reported_uss = 0
         cpu = oldest = 0.0
+        earliest_at = math.inf  # the oldest dashboard figures' time (see figures_age)
         for worker in workers:
+            if worker.uss_bytes is not None:
+                uss += worker.uss_bytes
+                reported_uss += 1
             if worker.worker_type != "DRIVER" and (
                     worker.running_task is not None or worker.cpu_percent >= BUSY_CPU_PERCENT):
                 busy += 1
@@ -128,10 +135,16 @@ class NodeGroup:
                 continue
             cpu += worker.cpu_percent
             rss += worker.rss_bytes
-            if worker.figures_age_s > oldest:
-                oldest = worker.figures_age_s
+            figures_at = worker.figures_at
+            if figures_at is not None:
+                if figures_at < earliest_at:
+                    earliest_at = figures_at
+            elif given_figures_age(worker) > oldest:  # an age given, not a time (psutil: 0)
+                oldest = given_figures_age(worker)
+        if earliest_at < math.inf:
+            oldest = max(oldest, figures_age(earliest_at, time.time()))
         return cls(node_id, workers, matching, busy, cpu if unknown < len(workers) else None,
-                   rss, unknown, oldest)
+                   rss, uss if reported_uss else None, unknown, oldest)
 
 
 class WorkersPanel(GroupedPanel):
@@ -170,6 +183,8 @@ class WorkersPanel(GroupedPanel):
     def _sort_key(self, worker: Worker) -> tuple[object, ...]:
         if self.sort == "rss":
             return (-worker.rss_bytes, worker.pid)
+        if self.sort == "uss":  # unknown last
+            return (worker.uss_bytes is None, -(worker.uss_bytes or 0), worker.pid)
         if self.sort == "pid":
             return (worker.pid,)
         if self.sort == "node":
@@ -181,6 +196,8 @@ class WorkersPanel(GroupedPanel):
     def _group_sort_key(self, group: NodeGroup) -> tuple[object, ...]:
         if self.sort == "rss":
             return (-group.rss, group.node_id)
+        if self.sort == "uss":
+            return (group.uss is None, -(group.uss or 0), group.node_id)
         if self.sort == "task":
             return (-group.busy, group.node_id)
         if self.sort == "cpu":
@@ -193,59 +210,24 @@ class WorkersPanel(GroupedPanel):
         gpus = has_gpus(snapshot)
         table.set_columns([*COLUMNS, GPU_COLUMN] if gpus else COLUMNS)
         filtering = bool(view.filter_text.strip())
-        by_node: dict[str, list[Worker]] = {}
-        for worker in snapshot.workers:
-            members = by_node.get(worker.node_id)
-            if members is None:
-                by_node[worker.node_id] = [worker]
-            else:
-                members.append(worker)
+        by_node = by_key(snapshot.workers, attrgetter("node_id"))
         groups = []
         for node_id, workers in by_node.items():
             matching = [w for w in workers if view.matches(
                 w.pid, w.node_id, doing(w), w.title, w.worker_type)] if filtering else workers
             groups.append(NodeGroup.of(node_id, workers, matching))
-        grouped = len(by_node) > 1
-        self.expansion.forget_all_but(by_node)
-        small = len(snapshot.workers) <= OPEN_WHEN_AT_MOST
-        budget = FILTER_OPENS_AT_MOST
-        order: list[str] = []
-        group_rows: dict[str, tuple[NodeGroup, bool]] = {}
-        table.group_of = {}
-        self._workers = {}
-        self.open_groups = []
-        for group in sorted(groups, key=self._group_sort_key):
-            if not group.matching:
-                continue
-            is_open = True
-            if grouped:
-                default = small or (filtering and len(group.matching) <= budget)
-                is_open = self.expansion.is_open(group.node_id, default)
-                key = group_key(group.node_id)
-                group_rows[key] = (group, is_open)
-                order.append(key)
-            if not is_open:
-                continue
-            self.open_groups.append(group.node_id)
-            if filtering:
-                budget -= len(group.matching)
-            for worker in sorted(group.matching, key=self._sort_key):
-                key = worker_key(worker)
-                order.append(key)
-                table.group_of[key] = group.node_id
-                self._workers[key] = worker
+        layout = self.lay_out(groups, rows=len(snapshot.workers), filtering=filtering,
+                              group_sort=self._group_sort_key, member_sort=self._sort_key,
+                              member_key=worker_key)
+        self._workers = layout.members
         nodes = {node.node_id: node for node in snapshot.nodes}
-        # the other columns take about 56 cells: a wide terminal shows more of the task name
-        limit = max(24, min(60, self.size.width - 56))
-
-        def build(key: str) -> tuple[object, ...]:
-            if key in group_rows:
-                group, is_open = group_rows[key]
-                return self._group_row(group, nodes.get(group.node_id), is_open, filtering,
-                                       view, gpus)
-            return self._worker_row(self._workers[key], view, limit, gpus)
-
-        table.sync(rows_to_sync(table, order, build), order)
+        # the other columns take about 63 cells: a wide terminal shows more of the task name
+        limit = max(NAME_AT_LEAST, min(60, self.size.width - 63))
+        self.draw(layout,
+                  lambda group, is_open: self._group_row(
+                      group, nodes.get(group.node_id), is_open, filtering, view, gpus),
+                  lambda worker: self._worker_row(worker, view, limit, gpus))
+        grouped = len(by_node) > 1
         self._show_caption(snapshot, view, len(by_node) if grouped else 0,
                            sum(g.busy for g in groups),
                            sum(len(g.matching) for g in groups))
@@ -275,6 +257,7 @@ class WorkersPanel(GroupedPanel):
             sparkline(window(view.worker_cpu_history(worker.key), view.interval_s),
                       SPARK_WIDTH),
             fmt_bytes(worker.rss_bytes) if known else "?",
+            fmt_bytes(worker.uss_bytes),  # "-" where not reported
         )
         return (*cells, gpu_cell(worker)) if gpus else cells
 
@@ -302,6 +285,7 @@ class WorkersPanel(GroupedPanel):
             cpu,
             sparkline(window(history, view.interval_s), SPARK_WIDTH),
             fmt_bytes(group.rss),
+            fmt_bytes(group.uss),
         )
         if not gpus:
             return cells
@@ -346,6 +330,7 @@ def worker_detail(worker: Worker, cpu_history: list[float],
         ("actor", worker.actor_id),
         ("CPU %", f"{worker.cpu_percent:.1f}" if known else "? (not reported yet)"),
         ("CPU from", worker.cpu_source), ("RSS", fmt_bytes(worker.rss_bytes) if known else "?"),
+        ("USS", fmt_bytes(worker.uss_bytes)),
         ("CPU history", sparkline(cpu_history, min(60, max(1, len(cpu_history))))),
     ]
     if worker.figures_age_s:

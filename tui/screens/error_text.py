@@ -8,11 +8,9 @@ import time
 from pathlib import Path
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Static
+
+from tui.screens.text_modal import TextModal
 
 
 def save_error_text(text: str, directory: Path | None = None) -> Path:
@@ -23,32 +21,21 @@ def save_error_text(text: str, directory: Path | None = None) -> Path:
     return path
 
 
-class ErrorTextScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close"),
-                Binding("c", "copy", "Copy")]
+class ErrorTextScreen(TextModal):
+    BINDINGS = [Binding("c", "copy", "Copy")]
+    ID_PREFIX = "error"
+    HINT = "c copies · esc closes"
     DEFAULT_CSS = """
-    ErrorTextScreen { align: center middle; }
-    ErrorTextScreen > VerticalScroll { width: 100; max-width: 100%; height: 100%;
-                                       border: round $error; background: $surface;
-                                       padding: 0 1; }
-    ErrorTextScreen #error-title { text-style: bold; }
+    ErrorTextScreen > VerticalScroll { width: 100; height: 100%; border: round $error; }
     """
 
     def __init__(self, title: str, text: str) -> None:
-        super().__init__()
-        self._title = title
+        super().__init__(title)
         self.text = text
         self.saved_to: Path | None = None
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="error-scroll"):
-            yield Static(Text(self._title), id="error-title")
-            yield Static(Text(self.text or "(Ray stored no text for this error)"),
-                         id="error-body")
-            yield Static("c copies · esc closes", classes="hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#error-scroll", VerticalScroll).focus()
+    def first_body(self) -> Text:
+        return Text(self.text or "(Ray stored no text for this error)")
 
     def action_copy(self) -> None:
         # OSC 52 reaches the clipboard through SSH in most terminals; a file always works
@@ -61,6 +48,3 @@ class ErrorTextScreen(ModalScreen[None]):
             return
         self.notify(f"sent to the clipboard (OSC 52, if your terminal allows it); "
                     f"also saved to {self.saved_to}", timeout=8)
-
-    async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(result)

@@ -34,12 +34,13 @@ class LessonsScreen(ModalScreen[str | None]):
     """
 
     # the app action each step's key runs (the same keys as in the main screen)
-    ACTIONS = {"f": "launch_fibonacci", "F": "workload_form('fibonacci')", "g": "launch_gsod",
+    ACTIONS = {"f": "launch_fibonacci", "g": "launch_gsod",
                "L": "open_lab"}
 
-    def __init__(self, lessons: Lessons) -> None:
+    def __init__(self, lessons: Lessons, cpus: int = 2) -> None:
         super().__init__()
         self.lessons = lessons
+        self.cpus = cpus  # the cluster's: a step's command scales with them
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -69,7 +70,10 @@ class LessonsScreen(ModalScreen[str | None]):
         self._show(STEPS[event.option_index])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.ACTIONS.get(STEPS[event.option_index].key))
+        step = STEPS[event.option_index]
+        # a Fibonacci step opens the form filled with its own run
+        self.dismiss(f"workload_form('fibonacci', {step.id!r})" if step.fib
+                     else self.ACTIONS.get(step.key))
 
     def _show(self, step: Step) -> None:
         lessons = self.lessons
@@ -83,7 +87,7 @@ class LessonsScreen(ModalScreen[str | None]):
             text.append(lessons.text(step, "done"))
         else:
             text.append(lessons.ui("todo"), style="yellow")
-        text.append(f"\n\n{lessons.ui('key')} {step.key}  |  {step.command}", style="dim")
+        text.append(f"\n\n{lessons.ui('key')} {step.key}  |  {step.command(self.cpus)}", style="dim")
         self.query_one("#lesson-text", Static).update(text)
         done = sum(lessons.is_done(s) for s in STEPS)
         progress = lessons.ui("progress").format(done=done, total=len(STEPS))

@@ -6,14 +6,12 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.core.sources.stacks import StackResult, highlighted_lines
 from tui.core.text import error_line
+from tui.screens.text_modal import TextModal
 
 
 def stack_text(result: StackResult, function: str) -> Text:
@@ -28,31 +26,25 @@ def stack_text(result: StackResult, function: str) -> Text:
     return text
 
 
-class StackScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close"),
-                Binding("r", "refresh_stack", "Again")]
+class StackScreen(TextModal):
+    BINDINGS = [Binding("r", "refresh_stack", "Again")]
+    ID_PREFIX = "stack"
+    HINT = "r asks again · esc closes"
     DEFAULT_CSS = """
-    StackScreen { align: center middle; }
-    StackScreen > VerticalScroll { width: 110; max-width: 100%; height: auto; max-height: 100%;
-                                   border: round $accent; background: $surface; padding: 0 1; }
-    StackScreen #stack-title { text-style: bold; }
+    StackScreen > VerticalScroll { width: 110; height: auto; max-height: 100%;
+                                   border: round $accent; }
     """
 
     def __init__(self, title: str, fetch: Callable[[], StackResult], function: str = "") -> None:
-        super().__init__()
-        self._title = title
+        super().__init__(title)
         self._fetch = fetch
         self.function = function
         self.result: StackResult | None = None
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="stack-scroll"):
-            yield Static(Text(self._title), id="stack-title")
-            yield Static("asking for the stack...", id="stack-body")
-            yield Static("r asks again · esc closes", classes="hint")
+    def first_body(self) -> str:
+        return "asking for the stack..."
 
-    def on_mount(self) -> None:
-        self.query_one("#stack-scroll", VerticalScroll).focus()
+    def opened(self) -> None:
         self.action_refresh_stack()
 
     def action_refresh_stack(self) -> None:
@@ -74,6 +66,3 @@ class StackScreen(ModalScreen[None]):
         via = f"  (via {result.via})" if result.ok and result.via else ""
         self.query_one("#stack-title", Static).update(Text(self._title + via))
         self.query_one("#stack-body", Static).update(stack_text(result, self.function))
-
-    async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(result)

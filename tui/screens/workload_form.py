@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from tui.core.lessons import FibRun
 from tui.launch import fibonacci, gsod
 from tui.launch.job_run import JobSpec
 
@@ -33,23 +34,27 @@ class WorkloadForm(ModalScreen[JobSpec[Any] | None]):
     WorkloadForm #form-error { color: $error; height: auto; }
     """
 
-    def __init__(self, kind: str, cpus: int, memory_bytes: int | None = None) -> None:
+    def __init__(self, kind: str, cpus: int, memory_bytes: int | None = None,
+                 preset: FibRun | None = None) -> None:
         super().__init__()
         self.kind = kind  # "fibonacci" or "gsod"
         self.cpus = cpus
         self.memory_bytes = memory_bytes  # the cluster's, for the Fibonacci memory check
+        self.preset = preset  # a lesson step's run, filled in for the learner
 
     def compose(self) -> ComposeResult:
         with Vertical():
             if self.kind == "fibonacci":
                 yield Static("[b]Launch Fibonacci[/b] (a Ray job; enter launches, esc cancels)")
                 fib = fibonacci.watch_params(self.cpus)  # as the f key
-                yield from self._field("size", str(fib.size))
-                yield from self._field("count", str(fib.count))
-                with Horizontal():
-                    yield Label("pattern")
-                    yield Select([("parallel", "parallel"), ("serial", "serial")],
-                                 value="parallel", allow_blank=False, id="pattern")
+                preset = self.preset or FibRun(count=fib.count)
+                yield from self._field("size", str(preset.size or fib.size))
+                yield from self._field("count", str(preset.tasks(self.cpus) or self.cpus))
+                yield from self._choice("pattern", ["parallel", "serial"], preset.pattern)
+                yield from self._choice("returns", ["length", "sequence"],
+                                        "sequence" if preset.return_sequence else "length")
+                yield from self._choice("local loop", ["yes", "no"],
+                                        "yes" if preset.with_local else "no")
             else:
                 yield Static("[b]Launch GSOD[/b] (a Ray job; enter launches, esc cancels)")
                 params = gsod.watch_params()  # as the g key
@@ -62,6 +67,15 @@ class WorkloadForm(ModalScreen[JobSpec[Any] | None]):
         with Horizontal():
             yield Label(label)
             yield Input(value, id=label.replace(" ", "-"))
+
+    def _choice(self, label: str, values: list[str], value: str) -> ComposeResult:
+        with Horizontal():
+            yield Label(label)
+            yield Select([(v, v) for v in values], value=value, allow_blank=False,
+                         id=label.replace(" ", "-"))
+
+    def _chosen(self, field_id: str) -> str:
+        return str(self.query_one(f"#{field_id}", Select).value)
 
     def _value(self, field_id: str) -> str:
         return self.query_one(f"#{field_id}", Input).value.strip()
@@ -78,9 +92,11 @@ class WorkloadForm(ModalScreen[JobSpec[Any] | None]):
         if self.kind == "fibonacci":
             size, count = _int(self._value("size"), "size", 0), _int(self._value("count"),
                                                                       "count", 1)
-            serial = self.query_one("#pattern", Select).value == "serial"
+            serial = self._chosen("pattern") == "serial"
             fib = replace(fibonacci.watch_params(self.cpus), size=size, count=count,
-                          pattern="serial" if serial else "parallel")
+                          pattern="serial" if serial else "parallel",
+                          return_sequence=self._chosen("returns") == "sequence",
+                          with_local=self._chosen("local-loop") == "yes")
             fibonacci.check(fib, self.cpus, self.memory_bytes)
             return fibonacci.job(fib)
         year_a = _int(self._value("year-1"), "year 1", 1901)

@@ -3,8 +3,9 @@
 The tutorial keeps one namedtuple of 28 strings per row (several GB for a real year).
 We keep what the experiment asks about: per station, a numpy array of its TEMP readings
 (int16 tenths, 2 bytes a reading), plus the counts. `YearColumns` is the loader
-(testable without Ray): `archive.station_files` streams the station files, `bulk` parses
-them a batch at a time, `format.parse_member` takes any file `bulk` declines. `GSODActor`
+(testable without Ray): `archive.station_members` streams the station files (each in
+the reader's buffer), `bulk` checks each file's shape as it arrives and parses them a
+batch at a time, `format.parse_member` takes any file `bulk` declines. `GSODActor`
 wraps it with the tutorial's methods and a progress report.
 
 The archive reaches the actor as a path on the actor's own node when `has_file` says the
@@ -28,8 +29,8 @@ import numpy as np
 import numpy.typing as npt
 import ray
 
-from workloads.gsod.archive import ArchiveStreamError, CountingReader, station_files
-from workloads.gsod.bulk import Readings, StationTemps, parse_tables, station_table
+from workloads.gsod.archive import ArchiveStreamError, CountingReader, station_members
+from workloads.gsod.bulk import Readings, RowFields, StationTemps, parse_rows, station_rows
 from workloads.gsod.format import FormatError, MemberRows, parse_member
 
 BATCH_BYTES = 2 << 20  # station files parsed together (numpy's cost per call, paid per batch)
@@ -124,17 +125,22 @@ class YearColumns:
     def _load_stream(self, reader: CountingReader, label: str,
                      on_progress: Callable[[int], None] | None) -> None:
         member_name = "(start)"
-        batch: list[tuple[str, bytes, npt.NDArray[np.uint8] | None]] = []
+        # per file: its name, a copy of its bytes (the reader's buffer is reused; format
+        # parses any file `bulk` declines) and its rows' fields, if their shape passed
+        batch: list[tuple[str, bytes, RowFields | None]] = []
         batch_bytes = 0
         try:
             try:
                 # One pass over the gzip (the tutorial's getmembers() + extractfile()
-                # decompresses the archive twice); files parsed a batch at a time.
-                for member_name, data in station_files(reader):
+                # decompresses the archive twice); each file's shape checked in the
+                # reader's buffer as it arrives, the batch's files parsed together.
+                for member_name, buffer, start, end in station_members(reader):
                     if not member_name.endswith(".csv"):
                         raise ArchiveError(f"{label}: member {member_name!r} is not a "
                                            "station CSV file; not a GSOD archive?")
-                    batch.append((member_name, data, station_table(data)))
+                    with memoryview(buffer) as view:
+                        data = bytes(view[start:end])
+                    batch.append((member_name, data, station_rows(buffer, start, end)))
                     batch_bytes += len(data)
                     self.members += 1
                     if batch_bytes >= BATCH_BYTES:
@@ -156,8 +162,8 @@ class YearColumns:
         except FormatError as err:
             raise ArchiveError(f"{label}: {err}") from None
 
-    def _add_batch(self, batch: list[tuple[str, bytes, npt.NDArray[np.uint8] | None]]) -> None:
-        parsed = parse_tables([table for _, _, table in batch], self.year)
+    def _add_batch(self, batch: list[tuple[str, bytes, RowFields | None]]) -> None:
+        parsed = parse_rows([rows for _, _, rows in batch], self.year)
         for (member, data, _), result in zip(batch, parsed, strict=True):
             if result is None:
                 self._add_rows(parse_member(data, member, self.year))

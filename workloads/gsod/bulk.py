@@ -8,15 +8,22 @@ throughout, every DATE a day of the archive's year or the next, and every TEMP i
 canonical fixed-width form `[spaces][-]digits.digit`. For any other file it answers
 None and the caller uses `parse_member`, so this path can only be faster, never different.
 
-The shape is checked per file (`station_table`, three numpy comparisons); the column
-work (station ids, dates, TEMP digits, through 65,536-entry tables indexed by two
-characters at a time) runs once over the rows of a whole batch, so numpy's cost per call
-is paid per batch, not per file. TEMP is kept as integer tenths (int16, exact): `tenths
-/ 10` is a correctly rounded division, the same float64 as `float(text)`.
+The shape is checked per file (`station_rows`: per special character one numpy
+comparison of every byte, then that answer compared with itself a row further on, a
+memcmp), and while the file's bytes are in the CPU's cache the two fields read are
+copied out of every row: the 24 characters from the station id to the end of DATE, and
+TEMP's 6 (30 bytes of a row's ~250). A batch of files then reads everything from those
+in a fixed number of numpy passes over its rows: no Python per row, and per file only
+the slicing and the result. TEMP's and DATE's characters are read two at a time as
+uint16 through 65,536-entry tables whose entries add up (see `_temp_tables`), so a
+reading and its check cost three lookups and a few sums. TEMP is kept as integer tenths
+(int16, exact): `tenths / 10` is a correctly rounded division, the same float64 as
+`float(text)`.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,14 +32,15 @@ import numpy.typing as npt
 
 from workloads.gsod.format import _ROW_SHAPE, _SHAPE_MASK, _TEMP_FROM_END, HEADER_BYTES, year_dates
 
-TEMP_WIDTH = 6
 SPECIALS = (ord("\n"), ord('"'), ord(","))  # what format's shape mask keeps (CR is refused)
 MISSING_TEMP_TENTHS = 99_999  # "9999.9", the sentinel: a row, never a reading
 _INT16 = np.iinfo(np.int16)
 _HEADER_END = len(HEADER_BYTES) + 1
-_WHITESPACE = np.frombuffer(b" \t\x0b\x0c", dtype=np.uint8)  # what bytes.strip() strips, but CR LF
 
 Readings = npt.NDArray[np.int16] | npt.NDArray[np.float64]
+# A file's rows as two views: the 24 characters from the station id to the end of DATE,
+# and TEMP's 6, each row's as one numpy void (copied as a whole, faster than as bytes).
+RowFields = tuple[npt.NDArray[np.void], npt.NDArray[np.void]]
 
 
 @dataclass
@@ -46,77 +54,124 @@ class StationTemps:
     next_year_rows: int
 
 
-def station_table(data: bytes) -> npt.NDArray[np.uint8] | None:
-    """The rows after the header as a (rows, row length) array if they all have one
-    NOAA shape, else None.
+# The 24 characters after a row's opening quote: the id (0-10), '","' and DATE (14-23),
+# read as the id in two numbers (characters 0-7; 8-10 with the closing quote),
+# "YYYY-MM-" as one number, "YYYY" alone, and the pairs "MM" and "DD".
+_KEY_OFFSET = 1
+_KEY_DTYPE = np.dtype({"names": ["id_head", "id_tail", "month", "year", "mm", "dd"],
+                       "formats": ["<u8", "<u4", "<u8", "<u4", "<u2", "<u2"],
+                       "offsets": [0, 8, 14, 14, 19, 22], "itemsize": 24})
+_TEMP_WIDTH = 6
+_ROW_DTYPES: dict[int, np.dtype[np.void]] = {}
+
+
+def _row_dtype(stride: int) -> np.dtype[np.void]:
+    """A row `stride` bytes long (line break included) as the two fields read."""
+    if stride not in _ROW_DTYPES:
+        _ROW_DTYPES[stride] = np.dtype({
+            "names": ["key", "temp"], "formats": [f"V{_KEY_DTYPE.itemsize}", f"V{_TEMP_WIDTH}"],
+            "offsets": [_KEY_OFFSET, stride - 1 - _TEMP_FROM_END], "itemsize": stride})
+    return _ROW_DTYPES[stride]
+
+
+class _Scratch(threading.local):
+    """A buffer for one file's per-byte test, reused (one a thread): numpy writes the
+    test into it and bytes' own comparison reads it, neither allocating."""
+
+    def __init__(self) -> None:
+        self.resize(256 << 10)
+
+    def resize(self, size: int) -> None:
+        self.buffer = bytearray(size)
+        self.flags = np.frombuffer(self.buffer, np.bool_)
+        self.view = memoryview(self.buffer)
+
+
+_SCRATCH = _Scratch()
+_SPECIALS = tuple(np.uint8(c) for c in SPECIALS)
+
+
+def station_rows(data: bytes | bytearray, start: int = 0, end: int | None = None
+                 ) -> RowFields | None:
+    """The two fields `parse_rows` reads, copied out of every row after the header, if
+    the rows all have one NOAA shape, else None. The file is `data[start:end]` (read in
+    place: the loader's buffer holds several).
 
     The test of `format`'s fast path (rows whose bytes, all but quotes, commas, CR and LF
-    masked, are equal; the shape matched once), done as one numpy comparison per special
-    character: about twice as fast as masking every byte with `bytes.translate`. Per file,
-    not per batch: a file's buffers stay under malloc's mmap threshold (128 KB), a
-    batch's would each cost a page fault per 4 KB.
+    masked, are equal; the shape matched once), done per special character as one numpy
+    comparison of every byte and one comparison of that answer with itself a row
+    further on (`startswith` over a view: a memcmp, no copy). About three times as fast
+    as masking every byte with `bytes.translate`.
     """
-    if not data.startswith(HEADER_BYTES) or data[_HEADER_END - 1:_HEADER_END] != b"\n" \
-            or not data.endswith(b"\n") or len(data) == _HEADER_END:
+    end = len(data) if end is None else end
+    body = start + _HEADER_END  # the first row
+    if end <= body or not data.startswith(HEADER_BYTES, start, end) or data[body - 1] != 10 \
+            or not data.endswith(b"\n", start, end):
         return None
-    stride = data.find(b"\n", _HEADER_END) + 1 - _HEADER_END
-    count, extra = divmod(len(data) - _HEADER_END, stride)
-    row = data[_HEADER_END:_HEADER_END + stride - 1]
-    if extra or b"\r" in data or not _ROW_SHAPE.fullmatch(row.translate(_SHAPE_MASK)):
+    stride = data.find(b"\n", body, end) + 1 - body
+    size = end - body
+    count, extra = divmod(size, stride)
+    if extra or data.find(b"\r", start, end) >= 0 \
+            or not _ROW_SHAPE.fullmatch(data[body:body + stride - 1].translate(_SHAPE_MASK)):
         return None
-    table = np.frombuffer(data, np.uint8, offset=_HEADER_END).reshape(count, stride)
-    for special in SPECIALS:  # in every row at the same places as in the first
-        found = (table == special).tobytes()
-        if found != found[:stride] * count:
+    table = np.frombuffer(data, np.uint8, size, body)
+    scratch = _SCRATCH
+    if size > len(scratch.buffer):
+        scratch.resize(size)
+    flags, found = scratch.flags[:size], scratch.buffer
+    for special in _SPECIALS:  # in every row at the same places as in the one before
+        np.equal(table, special, out=flags)
+        if not found.startswith(scratch.view[stride:size]):
             return None
-    return table
+    # copied while the file is in the CPU's cache: a batch then gathers 30 bytes a row
+    rows = np.frombuffer(data, _row_dtype(stride), count, body)
+    return rows["key"].copy(), rows["temp"].copy()
 
 
 def parse_station_files(files: Sequence[bytes], year: int) -> list[StationTemps | None]:
     """Each file's readings and counts, or None for a file this path does not take."""
-    return parse_tables([station_table(data) for data in files], year)
+    return parse_rows([station_rows(data) for data in files], year)
 
 
-def parse_tables(file_tables: Sequence[npt.NDArray[np.uint8] | None], year: int
-                 ) -> list[StationTemps | None]:
-    """`parse_station_files` for files already cut into tables by `station_table` (the
+def parse_rows(file_rows: Sequence[RowFields | None], year: int) -> list[StationTemps | None]:
+    """`parse_station_files` for files already viewed as rows by `station_rows` (the
     loader does that as each file arrives, while its bytes are in the CPU's cache)."""
-    tables = {i: table for i, table in enumerate(file_tables) if table is not None}
-    results: list[StationTemps | None] = [None] * len(file_tables)
-    if not tables:
+    taken = [(i, rows) for i, rows in enumerate(file_rows) if rows is not None]
+    results: list[StationTemps | None] = [None] * len(file_rows)
+    if not taken:
         return results
-    counts = np.array([len(t) for t in tables.values()])
+    counts = np.array([len(key) for _, (key, _) in taken], dtype=np.intp)
+    keys = np.concatenate([key for _, (key, _) in taken])
+    fields = keys.view(_KEY_DTYPE)
+    temps = np.concatenate([temp for _, (_, temp) in taken]).view("<u2").reshape(-1, 3)
     ends = np.cumsum(counts)
     starts = ends - counts
-    # Per row: '"STATION","DATE' (24 bytes from column 1) and TEMP's 6.
-    heads = np.concatenate([t[:, 1:25] for t in tables.values()])
-    temps = np.concatenate([t[:, t.shape[1] - 1 - _TEMP_FROM_END:][:, :TEMP_WIDTH]
-                            for t in tables.values()])
-    tenths, temp_ok = _temp_tenths(temps)
-    is_next_year, date_ok = _dates(heads[:, 14:22], heads[:, 22:24], year)
-    # The station id as two numbers: characters 0-7, and 8-10 with the closing quote.
-    station_keys = (heads[:, 0:8].view("<u8")[:, 0], heads[:, 8:12].view("<u4")[:, 0])
-    same_station = np.logical_and.reduce(
-        [key == np.repeat(key[starts], counts) for key in station_keys])
-    rows_ok = temp_ok & date_ok & same_station
-    file_ok = np.logical_and.reduceat(rows_ok, starts) if not rows_ok.all() \
-        else np.ones(len(tables), dtype=bool)
-    ids = heads[starts, :11]
-    # format strips ids and decodes them as UTF-8: leave such ids to it
-    file_ok &= ~np.isin(ids[:, [0, -1]], _WHITESPACE).any(axis=1) & (ids < 128).all(axis=1)
+    tenths, temp_ok = _temp_tenths(temps[:, 0], temps[:, 1], temps[:, 2])
+    is_next_year, date_ok = _dates(fields, year)
+    firsts = fields[starts]
+    rows_ok = temp_ok & date_ok & (fields["id_head"] == np.repeat(firsts["id_head"], counts)) \
+        & (fields["id_tail"] == np.repeat(firsts["id_tail"], counts))
+    all_ok = bool(rows_ok.all())
+    file_ok = [True] * len(taken) if all_ok else np.logical_and.reduceat(rows_ok, starts).tolist()
     missing = tenths == MISSING_TEMP_TENTHS
-    missing_rows = np.add.reduceat(missing, starts).tolist()
+    any_missing = bool(missing.any())
+    missing_rows = np.add.reduceat(missing, starts).tolist() if any_missing else [0] * len(taken)
     next_year_rows = np.add.reduceat(is_next_year, starts).tolist()
-    readings = _compact(np.where(missing, 0, tenths))  # missing ones are dropped below
-    names = ids.tobytes().decode("latin-1")
-    for k, (i, start, end, ok) in enumerate(zip(tables, starts.tolist(), ends.tolist(),
-                                                 file_ok.tolist(), strict=True)):
-        if not ok:
+    # Missing readings are dropped below, and rows of files not taken are not readings:
+    # neither may widen the batch's readings to float64.
+    dropped = missing if all_ok else missing | ~rows_ok
+    readings = _compact(np.where(dropped, 0, tenths) if any_missing or not all_ok else tenths)
+    ids = keys[starts].tobytes()
+    for k, ((i, _), start, end, ok) in enumerate(zip(taken, starts.tolist(), ends.tolist(),
+                                                      file_ok, strict=True)):
+        station = ids[24 * k:24 * k + 11]
+        # format strips ids and decodes them as UTF-8: leave such ids to it
+        if not ok or not station.isascii() or station.strip() != station:
             continue
         mine = readings[start:end]  # a view: the batch's readings are all kept anyway
         if missing_rows[k]:
             mine = mine[~missing[start:end]]
-        results[i] = StationTemps(names[11 * k:11 * k + 11], mine, end - start,
+        results[i] = StationTemps(station.decode("ascii"), mine, end - start,
                                   missing_rows[k], next_year_rows[k])
     return results
 
@@ -128,95 +183,94 @@ def _compact(tenths: npt.NDArray[np.int32]) -> Readings:
     return tenths / 10.0
 
 
-# Two characters read as one little-endian uint16 are looked up in 65,536-entry tables.
-# TEMP's integer part is 4 characters, two pairs: the kind of the left pair (characters
-# 0-1) and of the right pair (2-3) say whether the text is canonical and its sign.
-_INVALID = 0
-_L_BLANK, _L_MINUS, _L_DIGIT, _L_NEG_DIGIT, _L_DIGITS = 1, 2, 3, 4, 5  # "  " " -" " 7" "-7" "17"
-_R_DIGITS, _R_DIGIT, _R_NEG_DIGIT = 1, 2, 3                            # "17" " 7" "-7"
-_CANONICAL = np.zeros((6, 4), dtype=bool)
-_CANONICAL[_L_BLANK, [_R_DIGITS, _R_DIGIT, _R_NEG_DIGIT]] = True  # "  17" "   7" "  -7"
-_CANONICAL[[_L_MINUS, _L_DIGIT, _L_NEG_DIGIT, _L_DIGITS], _R_DIGITS] = True  # " -17" ...
-_NEGATIVE = np.zeros((6, 4), dtype=bool)
-_NEGATIVE[_L_BLANK, _R_NEG_DIGIT] = _NEGATIVE[[_L_MINUS, _L_NEG_DIGIT], _R_DIGITS] = True
+# TEMP is 6 characters, read as three pairs: its integer part's left pair (characters
+# 0-1), right pair (2-3), and ".d". Each pair's table gives its share of the value in
+# tenths, plus flag bits, so that the three shares' sum is the value's magnitude with
+# the flags above it:
+#   left:  "  " 0 | " 7" 7000 | "17" 17000 | " -" minus | "-7" minus + 7000 | else BAD
+#   right: "17" 170 | " 7" 70 + BLANK | "-7" 70 + BLANK + minus | else BAD
+#   ".d": d | else BAD
+# where a right pair that needs blanks on its left (" 7", "-7") carries BLANK and every
+# left pair but "  " carries BLANK too: two of them add up to 2 * BLANK, a carry into a
+# bit above, so a non-canonical text ("1 -7.0", "- 7.0") shows in the sum as BAD does.
+_MAGNITUDE = (1 << 20) - 1
+_MINUS, _BLANK, _TOO_MANY_BLANKS, _BAD = 1 << 20, 1 << 21, 1 << 22, 1 << 23
 
 
-@dataclass(frozen=True)
-class _PairTables:
-    left_kind: npt.NDArray[np.uint8]
-    right_kind: npt.NDArray[np.uint8]
-    value: npt.NDArray[np.int32]    # the pair's digits as a number ("-7" and " 7" are 7)
-    decimal: npt.NDArray[np.int8]   # ".7" -> 7, anything else -1
-    day: npt.NDArray[np.int8]       # "01".."99" -> its number, anything else 0
-
-
-def _pair_tables() -> _PairTables:
+def _temp_tables() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     pairs = np.arange(1 << 16, dtype=np.uint32)
     first, second = (pairs & 0xFF).astype(np.int32), (pairs >> 8).astype(np.int32)
-    first_digit = (first >= ord("0")) & (first <= ord("9"))
-    second_digit = (second >= ord("0")) & (second <= ord("9"))
-    first_space, second_space = first == ord(" "), second == ord(" ")
-    first_minus, second_minus = first == ord("-"), second == ord("-")
-    both_digits = first_digit & second_digit
-    left_kind = np.select(
-        [first_space & second_space, first_space & second_minus, first_space & second_digit,
-         first_minus & second_digit, both_digits],
-        [_L_BLANK, _L_MINUS, _L_DIGIT, _L_NEG_DIGIT, _L_DIGITS], _INVALID)
-    right_kind = np.select(
-        [both_digits, first_space & second_digit, first_minus & second_digit],
-        [_R_DIGITS, _R_DIGIT, _R_NEG_DIGIT], _INVALID)
-    number = (first - ord("0")) * 10 + second - ord("0")
-    value = np.where(both_digits, number, np.where(second_digit, second - ord("0"), 0))
-    decimal = np.where((first == ord(".")) & second_digit, second - ord("0"), -1)
-    return _PairTables(left_kind.astype(np.uint8), right_kind.astype(np.uint8),
-                       value.astype(np.int32), decimal.astype(np.int8),
-                       np.where(both_digits, number, 0).astype(np.int8))
+    first_digit, second_digit = (first >= 48) & (first <= 57), (second >= 48) & (second <= 57)
+    first_space, first_minus = first == ord(" "), first == ord("-")
+    both = (first - 48) * 10 + second - 48
+    left = np.select(
+        [first_space & (second == ord(" ")), first_space & (second == ord("-")),
+         first_space & second_digit, first_minus & second_digit, first_digit & second_digit],
+        [0, _BLANK + _MINUS, _BLANK + (second - 48) * 1000, _BLANK + _MINUS + (second - 48) * 1000,
+         _BLANK + both * 1000], _BAD)
+    right = np.select(
+        [first_digit & second_digit, first_space & second_digit, first_minus & second_digit],
+        [both * 10, _BLANK + (second - 48) * 10, _BLANK + _MINUS + (second - 48) * 10], _BAD)
+    decimal = np.where((first == ord(".")) & second_digit, second - 48, _BAD)
+    return left.astype(np.int32), right.astype(np.int32), decimal.astype(np.int32)
 
 
-_PAIRS = _pair_tables()
+_TEMP_LEFT, _TEMP_RIGHT, _TEMP_DECIMAL = _temp_tables()
 
 
-def _temp_tenths(temps: npt.NDArray[np.uint8]
+def _temp_tenths(left: npt.NDArray[np.uint16], right: npt.NDArray[np.uint16],
+                 decimal: npt.NDArray[np.uint16]
                  ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_]]:
-    """Per row: TEMP as signed tenths, and whether its text is `[spaces][-]digits.digit`."""
-    pairs = temps.view("<u2")  # (rows, 3): characters 0-1, 2-3, 4-5
-    left, right, decimal = pairs[:, 0], pairs[:, 1], pairs[:, 2]
-    left_kind, right_kind = _PAIRS.left_kind[left], _PAIRS.right_kind[right]
-    decimal_digit = _PAIRS.decimal[decimal]
-    canonical = _CANONICAL[left_kind, right_kind] & (decimal_digit >= 0)
-    values = (_PAIRS.value[left] * 100 + _PAIRS.value[right]) * 10 + decimal_digit
-    return np.where(_NEGATIVE[left_kind, right_kind], -values, values), canonical
+    """Per row: TEMP as signed tenths, and whether its text is `[spaces][-]digits.digit`
+    (given as its characters 0-1, 2-3 and 4-5, each pair read as a little-endian uint16)."""
+    total = _TEMP_LEFT[left]
+    total += _TEMP_RIGHT[right]
+    total += _TEMP_DECIMAL[decimal]
+    magnitude = total & _MAGNITUDE
+    # at most one minus sign can add up: "-7" on the right needs "  " on the left
+    return np.where(total & _MINUS, -magnitude, magnitude), total < _TOO_MANY_BLANKS
 
 
-_MONTHS: dict[int, tuple[npt.NDArray[np.uint64], npt.NDArray[np.int8], npt.NDArray[np.bool_]]] = {}
+_DATE_TABLES: dict[int, tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint8], int]] = {}
 
 
-def _month_table(year: int
-                 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
-    """The 24 texts "YYYY-MM-" of the archive's year and the next read as uint64 (sorted
-    as numbers), each month's number of days, and whether it is in the next year."""
-    if year not in _MONTHS:
-        prefixes: list[bytes] = []
-        lengths: list[int] = []
-        for y in (year, year + 1):
+def _pair_numbers(last: int) -> npt.NDArray[np.uint8]:
+    """"01".."last" (two characters read as a little-endian uint16) -> the number; else 0."""
+    table = np.zeros(1 << 16, dtype=np.uint8)
+    for n in range(1, last + 1):
+        table[int.from_bytes(f"{n:02d}".encode(), "little")] = n
+    return table
+
+
+_MONTH_NUMBER, _DAY_NUMBER = _pair_numbers(12), _pair_numbers(31)
+
+
+def _date_tables(year: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint8], int]:
+    """For index month + 13 * (in the next year): "YYYY-MM-" read as a uint64 (0 where
+    there is no such month) and the month's number of days; and "YYYY" of the next
+    year read as a uint32."""
+    if year not in _DATE_TABLES:
+        keys = np.zeros(26, dtype=np.uint64)
+        lengths = np.zeros(26, dtype=np.uint8)
+        for next_year, y in enumerate((year, year + 1)):
             dates = year_dates(y)
             for month in range(1, 13):
                 prefix = f"{y}-{month:02d}-".encode()
-                prefixes.append(prefix)
-                lengths.append(sum(d.startswith(prefix) for d in dates))
-        keys = np.frombuffer(b"".join(prefixes), dtype="<u8")
-        order = np.argsort(keys)
-        _MONTHS[year] = (keys[order], np.array(lengths, dtype=np.int8)[order],
-                         (np.arange(24) >= 12)[order])
-    return _MONTHS[year]
+                keys[13 * next_year + month] = int.from_bytes(prefix, "little")
+                lengths[13 * next_year + month] = sum(d.startswith(prefix) for d in dates)
+        _DATE_TABLES[year] = (keys, lengths, int.from_bytes(f"{year + 1}".encode(), "little"))
+    return _DATE_TABLES[year]
 
 
-def _dates(months: npt.NDArray[np.uint8], days: npt.NDArray[np.uint8], year: int
+def _dates(fields: npt.NDArray[np.void], year: int
            ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Per row: dated in the next year; a day of the archive's year or the next."""
-    keys, lengths, in_next_year = _month_table(year)
-    texts = months.view("<u8").ravel()
-    found = np.minimum(np.searchsorted(keys, texts), len(keys) - 1)
-    day = _PAIRS.day[days.view("<u2").ravel()]
-    valid = (keys[found] == texts) & (day >= 1) & (day <= lengths[found])
-    return in_next_year[found], valid
+    keys, lengths, next_year = _date_tables(year)
+    in_next_year = fields["year"] == next_year
+    index = _MONTH_NUMBER[fields["mm"]] + in_next_year * np.uint8(13)
+    # the whole "YYYY-MM-" as expected (also the year, when it is neither of the two);
+    # no month (index 0 or 13) has no days, so its key 0 never passes
+    valid = keys[index] == fields["month"]
+    day = _DAY_NUMBER[fields["dd"]]
+    valid &= (day - np.uint8(1)) < lengths[index]  # day 0 wraps to 255: never a day
+    return in_next_year, valid

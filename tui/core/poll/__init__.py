@@ -4,7 +4,7 @@
 - `slots.py`: the table of source slots and their refresh rules;
 - `plan.py`: what a poll asks, and the request budget for per-node calls;
 - `fetch.py`: one fetch round, one deadline, the calls in flight across polls;
-- `join.py`: answers -> Snapshot, pure;
+- `join.py`: answers -> Snapshot, pure (each node's workers: `join_workers.py`);
 - `hints.py`: what the next poll may skip, pure;
 - `collector.py`: the loop that ties them together (`Collector`).
 """

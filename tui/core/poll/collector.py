@@ -15,6 +15,7 @@ address (refused), or nothing answered for `CONNECTED_WITHIN_S`.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import functools
 import math
@@ -35,7 +36,7 @@ from tui.core.model import ListInfo, Snapshot, Status
 from tui.core.poll import plan
 from tui.core.poll.fetch import Answer, Calls, Deadline, Outcome
 from tui.core.poll.hints import Hints, Seen, next_hints, tasks_may_run
-from tui.core.poll.join import Answers, NodeProcesses, WorkerMemo, join_and_keep, local_node_ids
+from tui.core.poll.join import Answers, JoinMemo, NodeProcesses, join_and_keep, local_node_ids
 from tui.core.poll.slots import (
     COUNTS_MAX_AGE_S,
     FAILED_MAX_AGE_S,
@@ -52,6 +53,12 @@ from tui.core.text import error_line
 
 POOL_WORKERS = 32  # the node budget + six slots + two background calls, with room
 CONNECTED_WITHIN_S = 15.0  # at least; 3 x timeout_s when that is longer
+# glibc serves allocations above its mmap threshold with mmap (given back when freed),
+# but raises the threshold to the size of each such block freed: after the first 22 MB
+# node summary every answer came from the heap, whose freed holes between long-lived
+# objects stay mapped (measured: RSS +100 MB in 28 polls at 1,000 nodes, +26 MB with
+# the threshold fixed). Setting it fixes it at glibc's default.
+MMAP_THRESHOLD_BYTES = 128 * 1024
 
 
 class Collector:
@@ -93,8 +100,10 @@ class Collector:
             self._pool, state.failed_tasks if state else _no_source, timeout_s,
             name="failed tasks", max_age_s=FAILED_MAX_AGE_S, clock=clock)
         self._node_answers: dict[str, Answer] = {}  # node id -> its processes, asked_at
+        # the same answers for the join, asked_at in epoch s: one object per answer
+        self._node_processes: dict[str, NodeProcesses] = {}
         self._hints = Hints()
-        self._workers_memo: WorkerMemo = {}  # the last join's workers, to reuse
+        self._join_memo = JoinMemo()  # what the last join built, to reuse
         self._wanted: frozenset[str] = frozenset()
         self._wanted_lock = threading.Lock()
         self._flagged: frozenset[str] = frozenset()
@@ -105,6 +114,7 @@ class Collector:
         self.last_round_s = 0.0  # how long the last poll waited for its calls
         self._own_pid = os.getpid()
         self._local_ips = _local_ips()
+        _fix_mmap_threshold()  # the History it fills spaces out full GCs (history.py)
 
     # --- what the UI tells the collector ----------------------------------
 
@@ -210,7 +220,7 @@ class Collector:
         local_nodes = local_node_ids(node_rows, self._local_ips, _driver_node_id(),
                                      self._psutil_node_ids)
         local_pids = [r.pid for r in worker_rows
-                      if r.node_id in local_nodes and r.pid != self._own_pid]
+                      if r.node_id in local_nodes and r.pid != self._own_pid] if local_nodes else []
         wanted_pids = set(local_pids)
         sampled = {pid: stat for pid, stat in sampled.items() if pid in wanted_pids}
         sampled.update(sources.local.sample(pid for pid in local_pids if pid not in sampled))
@@ -220,7 +230,7 @@ class Collector:
         clock_now = self._clock()
         ages: dict[str, float] = {name: round(slot.answer.age_s(clock_now), 1) for name, slot in slots.items()
                 if slot.answer.value is not None and slot.answer.asked_at < started}
-        snapshot, self._workers_memo = join_and_keep(Answers(
+        snapshot, self._join_memo = join_and_keep(Answers(
             time=now,
             status=Status(connected=True, address=self._address(), errors=tuple(errors),
                           answer_age_s=ages),
@@ -231,18 +241,20 @@ class Collector:
             node_stats=slots["node_stats"].answer.value or {},
             cluster_status=slots["cluster_status"].answer.value,
             local_nodes=local_nodes, local_stats=sources.local.node_stats(), sampled=sampled,
-            node_processes={node: NodeProcesses(answer.value, clock_now - answer.asked_at)
-                            for node, answer in self._node_answers.items()},
-            own_pid=self._own_pid, previous=self._workers_memo,
+            node_processes=self._node_processes,
+            own_pid=self._own_pid, previous=self._join_memo,
         ))
         self._hints = next_hints(hints, Seen(
             node_rows=node_rows, local_nodes=local_nodes, workers=snapshot.workers,
             running=running_tasks, actors=actors, by_state=counts.by_state if counts else {},
-            workers_cut=snapshot.workers_total_at_most))
+            workers_cut=snapshot.workers_total_at_most,
+            by_node={node: joined.workers for node, joined in self._join_memo.nodes.items()}))
         for name in self._hints.changed:
             slots[name].answer.mark_changed()
         keep = self._hints.remote_nodes
-        self._node_answers = {n: a for n, a in self._node_answers.items() if n in keep}
+        if len(self._node_answers) > len(keep) or any(n not in keep for n in self._node_answers):
+            self._node_answers = {n: a for n, a in self._node_answers.items() if n in keep}
+            self._node_processes = {n: p for n, p in self._node_processes.items() if n in keep}
         return snapshot
 
     def _start(self, key: str, call: Callable[[], Any]) -> None:
@@ -252,9 +264,13 @@ class Collector:
     def _take(self, outcome: Outcome) -> tuple[list[str], bool]:
         """Store the round's answers; (its error lines, whether the address refused)."""
         errors: list[str] = []
+        wall_minus_clock = time.time() - self._clock()
         for key, answer in outcome.answers.items():
             if key.startswith(NODE_PREFIX):
-                self._node_answers[key[len(NODE_PREFIX):]] = answer
+                node_id = key[len(NODE_PREFIX):]
+                self._node_answers[node_id] = answer
+                self._node_processes[node_id] = NodeProcesses(
+                    answer.value, answer.asked_at + wall_minus_clock)
             else:
                 self._slots[_slot(key)].answer.store(answer.value, answer.asked_at)
         if outcome.answers:
@@ -285,6 +301,30 @@ class Collector:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def detector_history_len(interval_s: float, params: DetectParams = DEFAULT_PARAMS) -> int:
+    """The polls the detectors read at this interval: their longest window (30 s) or
+    run of polls, and two more. History's default of 120 polls is the app's (60 s of
+    sparklines at 0.5 s); `raytui watch` draws none, and at 16,000 workers each poll
+    kept costs its tuples and its per-worker samples."""
+    values = {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
+    window_s = max(v for name, v in values.items() if name.endswith("_window_s"))
+    polls = max(v for name, v in values.items() if name.endswith("_polls"))
+    return min(120, max(polls, math.ceil(window_s / max(0.05, interval_s))) + 2)
+
+
+def _fix_mmap_threshold() -> None:
+    """See MMAP_THRESHOLD_BYTES; glibc only (elsewhere, nothing to do)."""
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+
+
+M_MMAP_THRESHOLD = -3  # glibc's malloc.h
 
 
 def _slot(key: str) -> SlotName:

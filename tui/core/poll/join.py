@@ -2,11 +2,14 @@
 
 - A worker's CPU/memory come from psutil on the nodes of this machine (`cpu_source`
   "psutil", age 0), from its node's `/nodes/{id}` answer elsewhere ("dashboard", with
-  `figures_age_s` the age of that answer rounded up to Ray's 5 s sampling step: "at
-  most this old"), or are unknown ("none": not reported yet, never 0 on purpose; the
-  detectors ignore them).
-- A worker whose inputs are the same as at the last poll is the same object
-  (`join_and_keep`): at 16,000 workers, building them all again is most of a poll.
+  `figures_at` the time that answer was asked: `Worker.figures_age_s` says their age
+  now in Ray's 5 s sampling steps, "at most this old"), or are unknown ("none": not
+  reported yet, never 0 on purpose; the detectors ignore them).
+- The work of a join grows with what changed since the last poll, not with the
+  cluster (`join_and_keep` hands the next poll a `JoinMemo`): a node whose inputs are
+  the same keeps its workers (`join_workers.py`), a worker whose inputs are the same is
+  the same object, and so are unchanged nodes and actors. At 16,000 workers, building
+  them all again was most of a poll.
 - A node Ray marks DEAD keeps its row, but its workers leave `workers`, and actors on
   it carry no figures (they would be frozen).
 - The monitor's own driver (this process, when it attached with `ray.init`) is left out
@@ -22,8 +25,7 @@
 from __future__ import annotations
 
 import dataclasses
-import math
-import operator
+import itertools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -35,9 +37,15 @@ from tui.core.model import (
     Snapshot,
     Status,
     Task,
-    TaskRef,
     TaskSummary,
     Worker,
+)
+from tui.core.poll.join_workers import (
+    NodeWorkers,
+    actors_by_node,
+    join_workers,
+    rows_of_nodes,
+    tasks_by_node,
 )
 from tui.core.sources.dashboard import ClusterStatus, LogicalUsage, NodeStats, ProcessStats
 from tui.core.sources.state_api import ROW_LIMIT, NodeRow, TaskCounts, WorkerRow
@@ -45,10 +53,11 @@ from tui.core.sources.state_api import ROW_LIMIT, NodeRow, TaskCounts, WorkerRow
 
 @dataclass(frozen=True)
 class NodeProcesses:
-    """One remote node's `/nodes/{id}` answer and how old it is."""
+    """One remote node's `/nodes/{id}` answer and when it was asked (epoch s): the same
+    object from one poll to the next until a new answer comes."""
 
     processes: Mapping[int, ProcessStats]
-    age_s: float = 0.0
+    asked_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -75,119 +84,126 @@ class Answers:
     sampled: Mapping[int, ProcessStats] = field(default_factory=dict)  # psutil, by pid
     node_processes: Mapping[str, NodeProcesses] = field(default_factory=dict)
     own_pid: int = 0
-    previous: WorkerMemo = field(default_factory=dict)  # the last poll's, to reuse
+    previous: JoinMemo = field(default_factory=lambda: JoinMemo())  # the last poll's, to reuse
 
 
-AGE_STEP_S = 5.0  # Ray's agent samples a node's processes every 5 s
-WorkerMemo = Mapping[tuple[str, int], tuple[tuple[object, ...], Worker]]
+NodeRowInputs = tuple[NodeRow, NodeStats | None, LogicalUsage | None, NodeStats | None]
+
+
+@dataclass(frozen=True)
+class JoinMemo:
+    """What one join hands the next (`Answers.previous`), so that the work of a poll
+    grows with what changed, not with the cluster: at 1,000 nodes a poll brings a new
+    `/nodes/{id}` for 16 of them, and most other answers are the very same objects as
+    at the last poll (a slot's answer is kept until it is asked again, and a source
+    hands back the same object for the same body)."""
+
+    rows_from: tuple[object, object] = (None, None)  # (worker_rows, node_stats) grouped
+    rows_by_node: Mapping[str, tuple[WorkerRow, ...]] = field(default_factory=dict)
+    tasks_from: object = None
+    tasks_by_node: Mapping[str, tuple[Task, ...]] = field(default_factory=dict)
+    actors_from: object = None
+    actors_by_node: Mapping[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
+    nodes: Mapping[str, NodeWorkers] = field(default_factory=dict)
+    node_rows: NodesJoined = field(default_factory=lambda: NodesJoined())
+    running: tuple[Task, ...] = ()  # the snapshot's tuple of `tasks_from`
+    actors: ActorsJoined = field(default_factory=lambda: ActorsJoined())
+
+
+@dataclass(frozen=True)
+class NodesJoined:
+    """The nodes, their summary, and what they were joined from (by identity: the node
+    rows, the node summary, cluster_status, and psutil's view of this machine)."""
+
+    joined_from: tuple[object, ...] | None = None
+    local_nodes: frozenset[str] = frozenset()
+    by_id: Mapping[str, tuple[NodeRowInputs, Node]] = field(default_factory=dict)
+    nodes: tuple[Node, ...] = ()
+    summary: ClusterSummary = ClusterSummary()
+
+
+@dataclass(frozen=True)
+class ActorsJoined:
+    """The actors with their workers' figures, from the list `joined_from`; `at`: the
+    positions of each node's alive actors in it."""
+
+    joined_from: object = None
+    actors: tuple[Actor, ...] = ()
+    at: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 def join(answers: Answers) -> Snapshot:
     return join_and_keep(answers)[0]
 
 
-def join_and_keep(answers: Answers) -> tuple[Snapshot, WorkerMemo]:
+def join_and_keep(answers: Answers) -> tuple[Snapshot, JoinMemo]:
     """The snapshot, and what the next poll's join may reuse (`Answers.previous`)."""
+    previous = answers.previous
     dead_nodes = frozenset(r.node_id for r in answers.node_rows if r.state == "DEAD")
     workers_list = answers.workers_list
     cut = workers_list.returned >= ROW_LIMIT
+    rows_from = (answers.worker_rows, answers.node_stats if cut else None)
+    if rows_from[0] is previous.rows_from[0] and rows_from[1] is previous.rows_from[1]:
+        rows_by_node = previous.rows_by_node
+    else:
+        rows_by_node = rows_of_nodes(answers.worker_rows, answers.node_stats if cut else {},
+                                     previous.rows_by_node)
     if cut:
-        rows = complete_worker_rows(answers.worker_rows, answers.node_stats)
-        answers = dataclasses.replace(answers, worker_rows=rows)
         # still "at most": a raylet lists the workers that ran something, not idle ones
-        workers_list = ListInfo(max(workers_list.total, len(rows)), len(rows))
-    memo: dict[tuple[str, int], tuple[tuple[object, ...], Worker]] = {}
-    workers = join_workers(answers, dead_nodes, memo)
-    usage = answers.cluster_status.usage_by_node if answers.cluster_status else {}
-    nodes = tuple(join_node(row, answers.node_stats.get(row.node_id), usage.get(row.node_id),
-                            answers.local_stats if row.node_id in answers.local_nodes else None)
-                  for row in answers.node_rows)
-    stats = {(w.node_id, w.pid): w for w in workers if w.cpu_source != "none"}
+        shown = sum(map(len, rows_by_node.values()))
+        workers_list = ListInfo(max(workers_list.total, shown), shown)
+    tasks = (previous.tasks_by_node if answers.running is previous.tasks_from
+             else tasks_by_node(answers.running))
+    actors_on = (previous.actors_by_node if answers.actors is previous.actors_from
+                 else actors_by_node(answers.actors))
+    nodes_workers = join_workers(answers, rows_by_node, tasks, actors_on, dead_nodes,
+                                 previous.nodes)
+    workers = tuple(itertools.chain.from_iterable(n.workers for n in nodes_workers.values()))
+    nodes = _join_nodes(answers, previous.node_rows)
+    running = (previous.running if answers.running is previous.tasks_from
+               else tuple(answers.running))
+    actors = _join_actors(answers.actors, nodes_workers, previous.actors, previous.nodes)
     return Snapshot(
         time=answers.time,
         status=answers.status,
-        cluster=cluster_summary(nodes),
-        nodes=nodes,
+        cluster=nodes.summary,
+        nodes=nodes.nodes,
         workers=workers,
-        tasks=task_summary(answers),
-        actors=tuple(actor_with_stats(a, stats) for a in answers.actors),
+        tasks=task_summary(answers, running),
+        actors=actors.actors,
         workers_list=workers_list,
         actors_list=answers.actors_list,
         workers_total_at_most=cut,
-    ), memo
+    ), JoinMemo(rows_from, rows_by_node, answers.running, tasks, answers.actors, actors_on,
+                nodes_workers, nodes, running, actors)
 
 
-def complete_worker_rows(rows: Sequence[WorkerRow], node_stats: Mapping[str, NodeStats],
-                         ) -> list[WorkerRow]:
-    """The cut state-API list plus the workers only the raylets listed."""
-    known = {(r.node_id, r.pid) for r in rows}
-    extra = [WorkerRow(w.worker_id, w.pid, node_id, w.worker_type, "")
-             for node_id, stats in node_stats.items() for w in stats.workers
-             if (node_id, w.pid) not in known]
-    return [*rows, *extra]
-
-
-def join_workers(answers: Answers, dead_nodes: Collection[str] = (),
-                 memo: dict[tuple[str, int], tuple[tuple[object, ...], Worker]] | None = None,
-                 ) -> tuple[Worker, ...]:
-    # keys are plain (node_id, pid) tuples here: 16,000 rows a poll, hashed several times
-    local_nodes = answers.local_nodes
-    task_by_worker = {(t.node_id or "", t.worker_pid): t for t in answers.running if t.worker_pid}
-    actor_by_worker = {(a.node_id or "", a.pid): a.actor_id for a in answers.actors
-                       if a.pid and a.state == "ALIVE"}
-    previous = answers.previous
-    workers = []
-    for row in sorted(answers.worker_rows, key=_by_node_and_pid):
-        if row.node_id in dead_nodes:
-            continue  # Ray marked its node dead: its processes are gone with it
-        local = row.node_id in local_nodes
-        if local and row.pid == answers.own_pid:
-            continue  # the monitor itself (see the module docstring)
-        key = (row.node_id, row.pid)
-        stat, source, age = answers.sampled.get(row.pid) if local else None, "psutil", 0.0
-        if stat is None:
-            remote = answers.node_processes.get(row.node_id)
-            stat = remote.processes.get(row.pid) if remote else None
-            source, age = ("dashboard", remote.age_s) if stat and remote else ("none", 0.0)
-        task = task_by_worker.get(key)
-        if age:
-            age = AGE_STEP_S * math.ceil(age / AGE_STEP_S)
-        actor_id = actor_by_worker.get(key)
-        inputs = (row.worker_id, row.worker_type, stat, source, age,
-                  (task.task_id, task.name, task.actor_id) if task else None, actor_id)
-        last = previous.get(key)
-        if last is not None and last[0] == inputs:
-            worker = last[1]
+def _join_nodes(answers: Answers, previous: NodesJoined) -> NodesJoined:
+    """The nodes; all of them as at the last poll when their inputs are the very same
+    objects (most polls: the node summary is asked every 5 s), else one by one."""
+    local = answers.local_nodes
+    joined_from = (answers.node_rows, answers.node_stats, answers.cluster_status,
+                   answers.local_stats if local else None)
+    if (previous.joined_from is not None and local == previous.local_nodes
+            and all(a is b for a, b in zip(joined_from, previous.joined_from, strict=True))):
+        return previous
+    usage = answers.cluster_status.usage_by_node if answers.cluster_status else {}
+    stats, last_by_id = answers.node_stats, previous.by_id
+    by_id = {}
+    nodes = []
+    for row in answers.node_rows:
+        node_id = row.node_id
+        inputs: NodeRowInputs = (row, stats.get(node_id), usage.get(node_id),
+                                 answers.local_stats if node_id in local else None)
+        last = last_by_id.get(node_id)
+        if (last is not None and last[0][0] is row and last[0][1] is inputs[1]
+                and last[0][2] is inputs[2] and last[0][3] is inputs[3]):
+            node = last[1]
         else:
-            worker = _worker(row, stat, source, age, task, actor_id)
-        if memo is not None:
-            memo[key] = (inputs, worker)
-        workers.append(worker)
-    return tuple(workers)
-
-
-def _worker(row: WorkerRow, stat: ProcessStats | None, source: str, age: float,
-            task: Task | None, actor_id: str | None) -> Worker:
-    return Worker(
-        pid=row.pid,
-        node_id=row.node_id,
-        worker_id=row.worker_id,
-        worker_type=row.worker_type,
-        title=stat.title if stat else "",
-        cpu_percent=stat.cpu_percent if stat else 0.0,
-        rss_bytes=stat.rss_bytes if stat else 0,
-        cpu_source="psutil" if source == "psutil" else
-        "dashboard" if source == "dashboard" else "none",
-        running_task=TaskRef(task.task_id, task.name, task.actor_id) if task else None,
-        actor_id=actor_id,
-        uss_bytes=stat.uss_bytes if stat else None,
-        gpu_memory_bytes=stat.gpu_memory_bytes if stat else None,
-        gpu_percent=stat.gpu_percent if stat else None,
-        figures_age_s=age,
-    )
-
-
-_by_node_and_pid = operator.attrgetter("node_id", "pid")
+            node = join_node(*inputs)
+        by_id[node_id] = (inputs, node)
+        nodes.append(node)
+    return NodesJoined(joined_from, local, by_id, tuple(nodes), cluster_summary(nodes))
 
 
 def join_node(row: NodeRow, stats: NodeStats | None, usage: LogicalUsage | None,
@@ -231,11 +247,13 @@ def cluster_summary(nodes: Sequence[Node]) -> ClusterSummary:
     )
 
 
-def task_summary(answers: Answers) -> TaskSummary:
+def task_summary(answers: Answers, running: tuple[Task, ...] | None = None) -> TaskSummary:
+    """`running`: `answers.running` as a tuple, if the caller has it already."""
     counts = answers.counts
     by_state = dict(counts.by_state) if counts else {}
     partial = bool(counts and counts.partial)
-    running, failed = tuple(answers.running), tuple(answers.failed)
+    failed = tuple(answers.failed)
+    running = tuple(answers.running) if running is None else running
     running_list = ListInfo(max(answers.running_list.total, len(running)), len(running))
     if partial:
         # Ray's summary saw the newest 10,000 rows only; its RUNNING count is not the
@@ -255,11 +273,41 @@ def task_summary(answers: Answers) -> TaskSummary:
     )
 
 
-def actor_with_stats(actor: Actor, workers: Mapping[tuple[str, int], Worker]) -> Actor:
+def _join_actors(actors: Sequence[Actor], nodes: Mapping[str, NodeWorkers],
+                 previous: ActorsJoined, previous_nodes: Mapping[str, NodeWorkers],
+                 ) -> ActorsJoined:
+    """Each actor with its worker's figures. The same list as at the last poll: only the
+    actors on nodes whose workers changed are joined again (16 nodes of 1,000 a poll,
+    where going through 10,000 actors was a tenth of the monitor's CPU)."""
+    if actors is previous.joined_from and previous.joined_from is not None:
+        changed = [node_id for node_id in previous.at
+                   if nodes.get(node_id) is not previous_nodes.get(node_id)]
+        if not changed:
+            return previous
+        joined = list(previous.actors)
+        for node_id in changed:
+            for i in previous.at[node_id]:
+                worker = _worker_of(actors[i], nodes)
+                if worker is not _worker_of(actors[i], previous_nodes):  # else: as it was
+                    joined[i] = _with_figures(actors[i], worker)
+        return ActorsJoined(actors, tuple(joined), previous.at)
+    at: dict[str, list[int]] = {}
+    for i, actor in enumerate(actors):
+        if actor.state == "ALIVE" and actor.node_id:
+            at.setdefault(actor.node_id, []).append(i)
+    return ActorsJoined(actors, tuple(_with_figures(a, _worker_of(a, nodes)) for a in actors),
+                        {node_id: tuple(positions) for node_id, positions in at.items()})
+
+
+def _worker_of(actor: Actor, nodes: Mapping[str, NodeWorkers]) -> Worker | None:
     """An alive actor's figures are its worker's (none on a dead node: its workers left)."""
     if actor.state != "ALIVE":
-        return actor
-    worker = workers.get((actor.node_id or "", actor.pid or 0))
+        return None
+    node = nodes.get(actor.node_id or "")
+    return node.with_figures.get(actor.pid or 0) if node else None
+
+
+def _with_figures(actor: Actor, worker: Worker | None) -> Actor:
     if worker is None:
         return actor
     return dataclasses.replace(actor, cpu_percent=worker.cpu_percent, rss_bytes=worker.rss_bytes)

@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from tui.core.connection import auth_headers, read_auth_token
+from tui.core.auth import auth_headers, read_auth_token
 from tui.core.sources.http import SourceError
 from tui.core.text import first_line
 

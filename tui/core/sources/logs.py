@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -20,12 +21,18 @@ from typing import Any, Protocol
 
 import requests
 
-from tui.core.connection import auth_headers, read_auth_token
+from tui.core.auth import auth_headers, read_auth_token
 from tui.core.sources.http import SourceError
 from tui.core.text import first_line
 
 DEFAULT_TAIL = 1_000  # Ray's own default for `ray logs`
 CONNECT_TIMEOUT_S = 5.0
+# A task's log is found through where its output starts in the worker's file, which the
+# worker reports in a task event after the RUNNING one (events flush every ~1 s, later on
+# a loaded head); until then Ray answers "... log_info = None". Wait that long, not more.
+TASK_LOG_WAIT_S = 8.0
+TASK_LOG_RETRY_S = 0.5
+_TASK_LOG_NOT_YET = "log_info = None"
 
 
 class LogError(SourceError):
@@ -98,6 +105,23 @@ class LogSource:
 
     def _request(self, media: str, params: dict[str, Any], *, stream: bool,
                  read_timeout: float | None) -> requests.Response:
+        deadline = time.monotonic() + TASK_LOG_WAIT_S
+        while True:
+            try:
+                return self._request_once(media, params, stream=stream,
+                                          read_timeout=read_timeout)
+            except LogError as err:
+                if not params.get("task_id") or _TASK_LOG_NOT_YET not in str(err):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise LogError(
+                        f"no log yet for task {params['task_id'][:12]}: Ray has not recorded "
+                        f"where its output starts after {TASK_LOG_WAIT_S:g} s; try again, or "
+                        "read its worker's log (--pid with --node)") from None
+            time.sleep(TASK_LOG_RETRY_S)
+
+    def _request_once(self, media: str, params: dict[str, Any], *, stream: bool,
+                      read_timeout: float | None) -> requests.Response:
         path = f"/api/v0/logs/{media}"
         try:
             response = self._session.get(self.base_url + path, params=params, stream=stream,

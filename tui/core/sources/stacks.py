@@ -18,9 +18,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import requests
 
-from tui.core.connection import auth_headers, read_auth_token
+from tui.core.auth import auth_headers, read_auth_token
 from tui.core.sources.http import DashboardHttp, SourceError
 from tui.core.text import first_line
 
@@ -28,6 +29,9 @@ PY_SPY_TIMEOUT_S = 15.0
 ENABLE_HINT = ("stacks of processes on other machines need the dashboard's profiling: "
                "start the head with RAY_DASHBOARD_ENABLE_PROFILING=1 in its environment "
                "(e.g. `RAY_DASHBOARD_ENABLE_PROFILING=1 ray start --head`)")
+NO_PY_SPY_ON_NODE = ("the node's Ray agent finds no py-spy on its PATH: start Ray from the "
+                     "environment that has it (pip install 'ray[default]' puts it beside "
+                     "python), or pip install py-spy there")
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,18 @@ def py_spy_dump(pid: int, timeout_s: float = PY_SPY_TIMEOUT_S) -> StackResult:
     except OSError as err:
         return StackResult(pid, via="py-spy", error=f"cannot run py-spy: {err.strerror or err}")
     if done.returncode != 0 or not done.stdout.strip():
-        reason = _py_spy_reason(done.stderr or done.stdout)
+        # py-spy words a gone pid as "Failed to get process executable name": ask psutil
+        reason = (_py_spy_reason(done.stderr or done.stdout) if _running(pid)
+                  else "the process has ended")
         return StackResult(pid, via="py-spy", error=f"py-spy cannot attach to pid {pid}: {reason}")
     return StackResult(pid, text=done.stdout, via="py-spy")
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _py_spy_reason(output: str) -> str:
@@ -96,6 +109,8 @@ def dashboard_traceback(http: DashboardHttp, pid: int, node_id: str) -> StackRes
     except requests.RequestException as err:
         return StackResult(pid, via="dashboard",
                            error=f"/worker/traceback: dashboard unreachable ({type(err).__name__})")
+    if "py-spy is not installed" in response.text:  # Ray's agent looks on its PATH only
+        return StackResult(pid, via="dashboard", error=NO_PY_SPY_ON_NODE)
     if response.status_code != 200 or not response.text.strip():
         return StackResult(pid, via="dashboard", error=f"/worker/traceback: HTTP "
                            f"{response.status_code}: {first_line(response.text, 200) or 'empty'}")

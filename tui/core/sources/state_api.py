@@ -23,11 +23,14 @@ What Ray 2.60 counts (`dashboard/state_aggregator.py`, `util/state/state_manager
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from tui.core.model import Actor, ListInfo, Task, TaskGroup
-from tui.core.sources.http import DashboardHttp, SourceError
+from tui.core.sources.http import DashboardHttp, SourceError, data_of
+
+T = TypeVar("T")
 
 ROW_LIMIT = 10_000  # Ray's own cap for list endpoints
 RUNNING_LIMIT = ROW_LIMIT  # running tasks fetched per poll: each one names its worker
@@ -74,9 +77,11 @@ class StateApiSource:
     def __init__(self, http: DashboardHttp) -> None:
         self.http = http
 
-    def _list(self, resource: str, limit: int, filters: tuple[tuple[str, str, str], ...] = (),
-              detail: bool = False, timeout_s: float | None = None,
-              ) -> tuple[list[dict[str, Any]], ListInfo]:
+    def _list(self, resource: str, limit: int, convert: Callable[[dict[str, Any]], T | None],
+              filters: tuple[tuple[str, str, str], ...] = (), detail: bool = False,
+              timeout_s: float | None = None) -> tuple[list[T], ListInfo]:
+        """The rows (each `convert`ed; None drops it) and what the list says of its cut.
+        The same answer as last time gives the same list object (`get_reused`)."""
         timeout = self.http.timeout_s if timeout_s is None else timeout_s
         params: dict[str, Any] = {
             "limit": limit,
@@ -86,64 +91,38 @@ class StateApiSource:
             "filter_predicates": [f[1] for f in filters],
             "filter_values": [f[2] for f in filters],
         }
-        data = self.http.get(f"/api/v0/{resource}", params, timeout_s=timeout_s)
-        body = data.get("result") if isinstance(data, dict) else None
-        if not isinstance(body, dict) or not isinstance(body.get("result"), list):
-            raise SourceError(f"/api/v0/{resource}: unexpected answer")
-        rows: list[dict[str, Any]] = body["result"]
-        # `total`, not `num_filtered`: see the module docstring
-        total = int(body.get("total") or 0)
-        return rows, ListInfo(total=max(total, len(rows)), returned=len(rows))
+        path = f"/api/v0/{resource}"
+
+        def build(answer: bytes) -> tuple[list[T], ListInfo]:
+            data = data_of(path, answer)
+            body = data.get("result") if isinstance(data, dict) else None
+            if not isinstance(body, dict) or not isinstance(body.get("result"), list):
+                raise SourceError(f"{path}: unexpected answer")
+            rows: list[dict[str, Any]] = body["result"]
+            # `total`, not `num_filtered`: see the module docstring
+            total = int(body.get("total") or 0)
+            converted = [row for row in map(convert, rows) if row is not None]
+            return converted, ListInfo(total=max(total, len(rows)), returned=len(rows))
+
+        return self.http.get_reused((resource, limit, filters, detail), path, params, build,
+                                    timeout_s=timeout_s)
 
     def nodes(self) -> list[NodeRow]:
-        rows, _ = self._list("nodes", ROW_LIMIT, detail=True)
-        nodes = []
-        for row in rows:
-            resources = row.get("resources_total") or {}
-            state = str(row.get("state") or "")
-            since_ms = row.get("end_time_ms") if state == "DEAD" else row.get("start_time_ms")
-            nodes.append(NodeRow(
-                node_id=str(row.get("node_id", "")),
-                ip=str(row.get("node_ip") or ""),
-                hostname=str(row.get("node_name") or ""),
-                is_head=bool(row.get("is_head_node")),
-                state=state,
-                cpus_total=float(resources.get("CPU", 0.0)),
-                memory_total_bytes=int(resources.get("memory", 0)),
-                object_store_total_bytes=int(resources.get("object_store_memory", 0)),
-                gpus_total=float(resources.get("GPU", 0.0)),
-                state_since=int(since_ms) / 1000 if since_ms else None,
-            ))
-        return nodes
+        return self._list("nodes", ROW_LIMIT, _node, detail=True)[0]
 
     def workers(self) -> tuple[list[WorkerRow], ListInfo]:
-        rows, info = self._list("workers", ROW_LIMIT, (("is_alive", "=", "True"),))
+        workers, info = self._list("workers", ROW_LIMIT, _worker, (("is_alive", "=", "True"),))
         if info.returned < ROW_LIMIT:  # not cut: every alive worker is here
             info = ListInfo(info.returned, info.returned)
-        workers = [
-            WorkerRow(str(r.get("worker_id", "")), int(r.get("pid") or 0),
-                      str(r.get("node_id", "")), str(r.get("worker_type") or "WORKER"),
-                      str(r.get("ip") or ""))
-            for r in rows if r.get("pid")
-        ]
         return workers, info
 
     def actors(self) -> tuple[list[Actor], ListInfo]:
-        rows, info = self._list("actors", ROW_LIMIT)
-        actors = [
-            Actor(
-                actor_id=str(r.get("actor_id", "")),
-                class_name=str(r.get("class_name") or ""),
-                state=str(r.get("state") or ""),
-                name=str(r.get("name") or ""),
-                pid=int(r["pid"]) if r.get("pid") else None,
-                node_id=str(r["node_id"]) if r.get("node_id") else None,
-                num_restarts=int(r.get("num_restarts") or 0),
-                death_cause=_death_cause(r.get("death_cause")),
-            )
-            for r in rows
-        ]
-        return actors, info
+        return self._list("actors", ROW_LIMIT, _actor)
+
+    def actor(self, actor_id: str) -> Actor | None:
+        """One actor as Ray lists it now (any state), or None when Ray has no such actor."""
+        rows, _ = self._list("actors", 1, _actor, (("actor_id", "=", actor_id),))
+        return rows[0] if rows else None
 
     def task_counts(self, timeout_s: float | None = None) -> TaskCounts:
         timeout = self.http.timeout_s if timeout_s is None else timeout_s
@@ -169,20 +148,55 @@ class StateApiSource:
                           counted=int(body.get("num_after_truncation") or counted))
 
     def running_tasks(self) -> tuple[list[Task], ListInfo]:
-        rows, info = self._list("tasks", RUNNING_LIMIT, (("state", "=", "RUNNING"),))
-        return [_task(r) for r in rows], info
+        return self._list("tasks", RUNNING_LIMIT, _task, (("state", "=", "RUNNING"),))
 
     def tasks_of_job(self, job_id: str) -> tuple[list[Task], ListInfo]:
         """One Ray job's tasks (its driver's `get_job_id()`): the exact story of a run."""
-        rows, info = self._list("tasks", ROW_LIMIT, (("job_id", "=", job_id),))
-        return [_task(r) for r in rows], info
+        return self._list("tasks", ROW_LIMIT, _task, (("job_id", "=", job_id),))
 
     def failed_tasks(self, timeout_s: float | None = None) -> tuple[list[Task], ListInfo]:
-        rows, info = self._list("tasks", FAILED_LIMIT, (("state", "=", "FAILED"),),
-                                detail=True, timeout_s=timeout_s)
-        tasks = [_task(r) for r in rows]
+        tasks, info = self._list("tasks", FAILED_LIMIT, _task, (("state", "=", "FAILED"),),
+                                 detail=True, timeout_s=timeout_s)
         # the list is sliced by id, not by time: at least show what we got newest first
         return sorted(tasks, key=lambda t: t.end_time_ms or 0, reverse=True), info
+
+
+def _node(row: dict[str, Any]) -> NodeRow:
+    resources = row.get("resources_total") or {}
+    state = str(row.get("state") or "")
+    since_ms = row.get("end_time_ms") if state == "DEAD" else row.get("start_time_ms")
+    return NodeRow(
+        node_id=str(row.get("node_id", "")),
+        ip=str(row.get("node_ip") or ""),
+        hostname=str(row.get("node_name") or ""),
+        is_head=bool(row.get("is_head_node")),
+        state=state,
+        cpus_total=float(resources.get("CPU", 0.0)),
+        memory_total_bytes=int(resources.get("memory", 0)),
+        object_store_total_bytes=int(resources.get("object_store_memory", 0)),
+        gpus_total=float(resources.get("GPU", 0.0)),
+        state_since=int(since_ms) / 1000 if since_ms else None,
+    )
+
+
+def _worker(row: dict[str, Any]) -> WorkerRow | None:
+    if not row.get("pid"):
+        return None
+    return WorkerRow(str(row.get("worker_id", "")), int(row["pid"]), str(row.get("node_id", "")),
+                     str(row.get("worker_type") or "WORKER"), str(row.get("ip") or ""))
+
+
+def _actor(row: dict[str, Any]) -> Actor:
+    return Actor(
+        actor_id=str(row.get("actor_id", "")),
+        class_name=str(row.get("class_name") or ""),
+        state=str(row.get("state") or ""),
+        name=str(row.get("name") or ""),
+        pid=int(row["pid"]) if row.get("pid") else None,
+        node_id=str(row["node_id"]) if row.get("node_id") else None,
+        num_restarts=int(row.get("num_restarts") or 0),
+        death_cause=_death_cause(row.get("death_cause")),
+    )
 
 
 def _task(row: dict[str, Any]) -> Task:
