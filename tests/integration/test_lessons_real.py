@@ -8,7 +8,7 @@ That a step does not complete without a run is tests/app/test_teaching_app.py's 
 over scripted sources); the checks themselves are tests/unit/test_lessons.py's.
 
 Why the runs last as long as they do: in a full-suite run, step 2 once ended without
-`uneven` (mean 0.96 busy cores: one worker did run every task). Its 12 serial tasks
+`uneven` (mean 0.96 busy cores: one task at a time). Its 12 serial tasks
 take 3 s on this machine when it is quiet (0.25 s a task), and `uneven` averages the
 busiest worker over its 6 s window, so a run shorter than the window never gets the
 average past 50 % (a `watch` of such a run never raised it; the run's own observer, whose
@@ -95,23 +95,31 @@ def test_1_local_vs_remote_fills_the_workers(ray_cluster: RayConnection,
     assert data["size"] == int(FIB_SIZE)
     story = data["observed"]
     assert len([w for w in story["workers"] if w["tasks"] > 0]) == CORES
+    assert story["tasks_at_once_peak"] is not None  # the rows carry start and end times
     assert story["tasks_exact"] is True and story["tasks"] == data["count"] == CORES
     assert "uneven" not in kinds(story)
 
 
 def test_2_the_serial_anti_pattern_raises_uneven(ray_cluster: RayConnection,
                                                  state_home: Path) -> None:
-    """The serial story: `uneven` raised, one worker ran every task, and the verdict
-    names it and the cause (`ray.get` in the submit loop)."""
+    """The serial story: `uneven` raised, the job's own rows show its tasks ran one at a
+    time, and the verdict says so, names the worker that ran most, and the cause
+    (`ray.get` in the submit loop).
+
+    Not "one worker ran every task": Ray may hand the loop's next task to another idle
+    worker of the pool (a CI run's rows: 29 of 36 on one pid, 7 on another). What the
+    submit loop guarantees, and what the lesson teaches, is one task at a time."""
     data = completes(ray_cluster, state_home, "serial", *step_args("serial"))
     assert data["count"] >= SERIAL_COUNT and data["size"] == int(FIB_SIZE)  # long enough
     story = data["observed"]
     assert "uneven" in kinds(story)
-    workers = story["workers"]
     assert story["tasks_exact"] is True and story["tasks"] == data["count"]
-    assert workers[0]["tasks"] == data["count"]  # the serial loop's one worker ran them all
+    assert story["tasks_at_once_peak"] == 1  # from the rows' start and end times
+    ran = [w for w in story["workers"] if w["tasks"] > 0]
+    assert sum(w["tasks"] for w in ran) == data["count"]
     assert str(story["verdict"]).startswith(
-        f"one worker (pid {workers[0]['pid']}) ran {data['count']} of")
+        f"the {data['count']} tasks ran one at a time (pid {ran[0]['pid']} ran "
+        f"{ran[0]['tasks']} of them)")
     assert "ray.get" in str(story["verdict"])
 
 

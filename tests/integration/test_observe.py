@@ -1,5 +1,5 @@
 """`raytui run fib --observe` on a real cluster, as text: the story prints after the
-tutorial's own lines. The JSON stories of the serial pattern (one worker ran every task,
+tutorial's own lines. The JSON stories of the serial pattern (its tasks one at a time,
 `uneven`, the verdict naming it) and of the fan-out (every worker, no `uneven`) are
 tests/integration/test_lessons_real.py's steps 1 and 2: the same commands, whose runs
 also complete the lessons."""

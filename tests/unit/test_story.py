@@ -160,3 +160,48 @@ def test_a_gsod_run_with_one_actor_seen_says_so_in_its_verdict() -> None:
     story = observer.finish(4.0, {"years": [1980, 2020], "stations_in_common": 5,
                                   "load_s": 3.0})
     assert story.verdict.startswith("only 1 actor was seen loading (3.0 s); 5 stations")
+
+
+def serial_rows(pids: Sequence[int], start_ms: int = 1_000, task_ms: int = 250) -> list[Task]:
+    """One task after another (each starts the millisecond the last ends), on `pids` in
+    turn: Ray may give the serial loop's next task to another idle worker of the pool."""
+    return [Task(f"t{i}", "fibonacci_distributed", "FINISHED", NODE, pid,
+                 start_time_ms=start_ms + i * task_ms, end_time_ms=start_ms + (i + 1) * task_ms)
+            for i, pid in enumerate(pids)]
+
+
+def test_rows_one_after_another_on_two_workers_are_the_serial_loop() -> None:
+    """A real serial run's rows (CI): 29 of 36 on one worker, 7 on another, never two at
+    once. The verdict says one at a time, which the rows prove; not 'one worker ran all'."""
+    observer = serial_run()
+    pids = [102 if i % 5 == 4 else 101 for i in range(36)]
+    story = observer.finish(16.0, {"pattern": "serial"}, task_rows=serial_rows(pids))
+    assert story.tasks_at_once_peak == 1 and story_json(story)["tasks_at_once_peak"] == 1
+    assert [(w.key.pid, w.tasks) for w in story.workers] == [(101, 29), (102, 7)]
+    assert story.verdict.startswith("the 36 tasks ran one at a time (pid 101 ran 29 of them) "
+                                    "while ")
+    assert "ray.get" in story.verdict
+
+
+def test_an_even_split_one_at_a_time_is_still_the_serial_loop() -> None:
+    # below ONE_WORKER_SHARE on any one worker, and still one task at a time
+    pids = [101, 102] * 8
+    story = serial_run().finish(16.0, {"pattern": "serial"}, task_rows=serial_rows(pids))
+    assert story.tasks_at_once_peak == 1
+    assert story.verdict.startswith("the 16 tasks ran one at a time (pid ")
+
+
+def test_overlapping_rows_are_not_one_at_a_time() -> None:
+    rows = serial_rows([101] * 4) + [
+        Task("u", "fibonacci_distributed", "FINISHED", NODE, 102,
+             start_time_ms=1_100, end_time_ms=1_600)]
+    story = RunObserver("run", 0.0).finish(2.0, {}, task_rows=rows)
+    assert story.tasks_at_once_peak == 2
+
+
+def test_rows_without_times_or_of_actors_give_no_overlap_figure() -> None:
+    rows = [Task("a", "f", "FINISHED", NODE, 101),
+            Task("b", "m", "FINISHED", NODE, 101, actor_id="actor", start_time_ms=1,
+                 end_time_ms=2)]
+    assert RunObserver("run", 0.0).finish(2.0, {}, task_rows=rows).tasks_at_once_peak is None
+    assert RunObserver("run", 0.0).finish(2.0, {}).tasks_at_once_peak is None

@@ -62,6 +62,9 @@ class RunStory:
     flags: tuple[FlagSpan, ...]
     verdict: str
     result: dict[str, Any] = field(default_factory=dict)
+    # most of the run's tasks running at the same moment, from the rows' start and end
+    # times (None without rows that carry both): 1 is the serial submit loop, exactly
+    tasks_at_once_peak: int | None = None
 
     def flag_kinds(self) -> set[str]:
         return {span.kind for span in self.flags}
@@ -158,6 +161,7 @@ class RunObserver:
         # from the run's rows: the functions each worker ran, by count (None: no rows)
         rows_ran: dict[WorkerKey, Counter[str]] | None = None
         if task_rows is not None:
+            task_rows = list(task_rows)  # read twice: the counts, and the overlap
             rows_ran = defaultdict(Counter)
             for task in task_rows:
                 if task.worker_pid and task.node_id and not task.actor_id:
@@ -196,11 +200,31 @@ class RunObserver:
             tasks=sum(w.tasks for w in shares),
             tasks_exact=rows_ran is not None,
             peak_busy_workers=self._busy_workers_peak,
+            tasks_at_once_peak=tasks_at_once_peak(task_rows) if task_rows is not None else None,
             flags=spans,
             verdict="",
             result=dict(result or {}),
         )
         return _with_verdict(story)
+
+
+def tasks_at_once_peak(task_rows: Iterable[Task]) -> int | None:
+    """Most tasks (not actor methods) running at the same moment, swept over the rows'
+    start and end times; None when no row carries both."""
+    edges: list[tuple[int, int]] = []
+    for task in task_rows:
+        if task.actor_id or task.start_time_ms is None or task.end_time_ms is None:
+            continue
+        # an end sorts before a start at the same millisecond: a task that ends as the
+        # next one starts (the serial loop's hand-over) did not run beside it
+        edges += [(task.start_time_ms, 1), (task.end_time_ms, -1)]
+    if not edges:
+        return None
+    running = peak = 0
+    for _, step in sorted(edges):
+        running += step
+        peak = max(peak, running)
+    return peak
 
 
 def _with_verdict(story: RunStory) -> RunStory:
@@ -229,12 +253,18 @@ def verdict(story: RunStory) -> str:
     if result.get("return_sequence") and isinstance(speedup, int | float):
         return (f"returning whole sequences made the remote run {speedup:.2f}x the local loop: "
                 "moving the data costs more than the parallel work saves")
-    if tasks > 1 and top.tasks >= ONE_WORKER_SHARE * tasks and free >= FREE_CPU \
-            and (result.get("pattern") == "serial" or "uneven" in kinds):
+    one_at_a_time = story.tasks_at_once_peak == 1
+    if tasks > 1 and (one_at_a_time or top.tasks >= ONE_WORKER_SHARE * tasks) \
+            and free >= FREE_CPU and (result.get("pattern") == "serial" or "uneven" in kinds):
+        # Ray may hand the next task to another idle worker of the pool, so the rows'
+        # overlap, not one worker's count, is what says the loop ran them one at a time
         seen = "" if story.tasks_exact else " seen"
-        return (f"one worker (pid {top.key.pid}) ran {top.tasks} of the {tasks} tasks{seen} while "
-                f"{free:.1f} CPU stayed free: ray.get inside the submit loop waits for each "
-                "task before submitting the next; submit them all, then ray.get the list")
+        who = (f"the {tasks} tasks ran one at a time (pid {top.key.pid} ran {top.tasks} of "
+               "them)" if one_at_a_time
+               else f"one worker (pid {top.key.pid}) ran {top.tasks} of the {tasks} tasks{seen}")
+        return (f"{who} while {free:.1f} CPU stayed free: ray.get inside the submit loop "
+                "waits for each task before submitting the next; submit them all, then "
+                "ray.get the list")
     if "saturated" in kinds and tasks > story.cores > 0:
         text = (f"{tasks} tasks on {story.cores:g} cores: every core was busy and the rest "
                 "queued; more parallel tasks than cores do not finish sooner")
@@ -282,6 +312,7 @@ def story_json(story: RunStory) -> dict[str, Any]:
         "tasks": story.tasks,
         "tasks_exact": story.tasks_exact,
         "peak_busy_workers": story.peak_busy_workers,
+        "tasks_at_once_peak": story.tasks_at_once_peak,
         "workers": [{"node_id": w.key.node_id, "pid": w.key.pid, "doing": w.doing,
                      "busy_s": round(w.busy_s, 2), "share": round(w.share, 3),
                      "tasks": w.tasks} for w in story.workers],

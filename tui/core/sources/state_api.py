@@ -151,8 +151,10 @@ class StateApiSource:
         return self._list("tasks", RUNNING_LIMIT, _task, (("state", "=", "RUNNING"),))
 
     def tasks_of_job(self, job_id: str) -> tuple[list[Task], ListInfo]:
-        """One Ray job's tasks (its driver's `get_job_id()`): the exact story of a run."""
-        return self._list("tasks", ROW_LIMIT, _task, (("job_id", "=", job_id),))
+        """One Ray job's tasks (its driver's `get_job_id()`): the exact story of a run.
+        With detail: Ray sends a task's start and end times only then (the story's
+        "one at a time" is read from them)."""
+        return self._list("tasks", ROW_LIMIT, _task, (("job_id", "=", job_id),), detail=True)
 
     def failed_tasks(self, timeout_s: float | None = None) -> tuple[list[Task], ListInfo]:
         tasks, info = self._list("tasks", FAILED_LIMIT, _task, (("state", "=", "FAILED"),),
