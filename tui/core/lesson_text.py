@@ -43,7 +43,7 @@ TEXT: dict[str, dict[str, Any]] = {
                 "explain": (
                     "Calling ray.get right after each .remote() makes the driver wait for "
                     "every task before it submits the next one. The tasks still run on Ray, "
-                    "but one at a time, so one worker does all the work."),
+                    "but one at a time, so one worker does most of the work."),
                 "watch": (
                     "One worker busy while the other CPU stays free; the 'uneven' flag is "
                     "raised and appears in the Events tab even after it clears."),
