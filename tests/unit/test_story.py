@@ -205,3 +205,12 @@ def test_rows_without_times_or_of_actors_give_no_overlap_figure() -> None:
                  end_time_ms=2)]
     assert RunObserver("run", 0.0).finish(2.0, {}, task_rows=rows).tasks_at_once_peak is None
     assert RunObserver("run", 0.0).finish(2.0, {}).tasks_at_once_peak is None
+
+
+def test_the_verdict_names_the_worker_that_ran_most_by_the_rows_not_the_busiest_seen() -> None:
+    # the polls saw pid 101 busy (a loaded machine's polls can miss a worker's tasks);
+    # the rows say pid 102 ran 12 of the 16
+    pids = [101 if i % 4 == 0 else 102 for i in range(16)]
+    story = serial_run().finish(16.0, {"pattern": "serial"}, task_rows=serial_rows(pids))
+    assert story.workers[0].key.pid == 101  # busiest by the polls' CPU
+    assert story.verdict.startswith("the 16 tasks ran one at a time (pid 102 ran 12 of them)")

@@ -241,7 +241,6 @@ def verdict(story: RunStory) -> str:
     speedup = result.get("speedup")
     if not workers:
         return "no worker did measurable work during the run: it was too short to see"
-    top = workers[0]
     if "years" in result and "stations_in_common" in result:
         actors = [w for w in story.workers if w.share >= 0.2]
         together = "in parallel" if story.peak_busy_workers >= 2 else "one after the other"
@@ -254,14 +253,15 @@ def verdict(story: RunStory) -> str:
         return (f"returning whole sequences made the remote run {speedup:.2f}x the local loop: "
                 "moving the data costs more than the parallel work saves")
     one_at_a_time = story.tasks_at_once_peak == 1
-    if tasks > 1 and (one_at_a_time or top.tasks >= ONE_WORKER_SHARE * tasks) \
+    most = max(workers, key=lambda w: w.tasks)  # the first of the busiest, on a tie
+    if tasks > 1 and (one_at_a_time or most.tasks >= ONE_WORKER_SHARE * tasks) \
             and free >= FREE_CPU and (result.get("pattern") == "serial" or "uneven" in kinds):
         # Ray may hand the next task to another idle worker of the pool, so the rows'
         # overlap, not one worker's count, is what says the loop ran them one at a time
         seen = "" if story.tasks_exact else " seen"
-        who = (f"the {tasks} tasks ran one at a time (pid {top.key.pid} ran {top.tasks} of "
+        who = (f"the {tasks} tasks ran one at a time (pid {most.key.pid} ran {most.tasks} of "
                "them)" if one_at_a_time
-               else f"one worker (pid {top.key.pid}) ran {top.tasks} of the {tasks} tasks{seen}")
+               else f"one worker (pid {most.key.pid}) ran {most.tasks} of the {tasks} tasks{seen}")
         return (f"{who} while {free:.1f} CPU stayed free: ray.get inside the submit loop "
                 "waits for each task before submitting the next; submit them all, then "
                 "ray.get the list")
